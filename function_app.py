@@ -1,0 +1,10 @@
+"""The Azure Functions app (Python v2 programming model): one Blueprint per module in functions/."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions import health
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(health.bp)

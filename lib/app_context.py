@@ -1,0 +1,68 @@
+"""The composition root: settings and the adapters built from them, created lazily once per process.
+
+Nothing connects at import time, so tests can set the environment first and `func start` indexes the app
+without touching storage.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from lib.settings import Settings, get_settings
+from lib.store.queues import MessageQueue
+from lib.store.runs import RunLog
+from lib.store.tables import TableStore
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _tables: TableStore | None = field(default=None, repr=False)
+    _service_requests: MessageQueue | None = field(default=None, repr=False)
+
+    @property
+    def tables(self) -> TableStore:
+        if self._tables is None:
+            with self._lock:
+                if self._tables is None:
+                    store = TableStore.from_settings(self.settings.storage, self.settings.table_prefix)
+                    store.ensure_tables()
+                    self._tables = store
+        return self._tables
+
+    @property
+    def service_requests(self) -> MessageQueue:
+        if self._service_requests is None:
+            with self._lock:
+                if self._service_requests is None:
+                    queue = MessageQueue.from_settings(self.settings.storage, self.settings.service_requests_queue)
+                    queue.ensure()
+                    self._service_requests = queue
+        return self._service_requests
+
+    @property
+    def runs(self) -> RunLog:
+        return RunLog(self.tables.table("runs"))
+
+
+_context: AppContext | None = None
+_context_lock = threading.Lock()
+
+
+def get_context() -> AppContext:
+    global _context
+    if _context is None:
+        with _context_lock:
+            if _context is None:
+                _context = AppContext(get_settings())
+    return _context
+
+
+def reset_context() -> None:
+    """Forgets the process's settings and clients (tests that change the environment call this)."""
+    global _context
+    with _context_lock:
+        _context = None
+    get_settings.cache_clear()

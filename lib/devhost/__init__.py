@@ -1,0 +1,123 @@
+"""A development host for machines without Azure Functions Core Tools.
+
+It hosts exactly what `function_app.app.get_functions()` registers (HTTP routes under /api with function keys,
+timers on their NCRONTAB schedules, queue triggers with host.json's retry and poison rules) and adds nothing the
+Functions host lacks: business behaviour lives in the functions, never here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from lib.devhost.host_config import HostConfig, load_host_config
+from lib.devhost.http_host import FunctionsHttpServer
+from lib.devhost.queue_poller import QueuePoller
+from lib.devhost.registrations import RegistrationError, Registrations, read_registrations
+from lib.devhost.timers import TimerRunner, invoke_timer
+from lib.settings import APP_ROOT, Settings
+from lib.store.errors import StoreError
+from lib.store.queues import MessageQueue
+from lib.store.tables import TableStore
+
+log = logging.getLogger("csp_guard.devhost")
+
+
+class StartupError(RuntimeError):
+    """The host cannot start; the message is one line saying why."""
+
+
+def setting_defaults(settings: Settings) -> dict[str, str]:
+    """Values for %NAME% references when the environment lacks them (func start reads local.settings.json)."""
+    return {
+        "SCAN_SCHEDULE": settings.scan_schedule,
+        "FRAUD_POLL_SCHEDULE": settings.fraud_poll_schedule,
+        "RECONCILE_SCHEDULE": settings.reconcile_schedule,
+        "SERVICE_REQUESTS_QUEUE": settings.service_requests_queue,
+    }
+
+
+def load_registrations(settings: Settings, module: str = "function_app") -> Registrations:
+    if str(APP_ROOT) not in sys.path:
+        sys.path.insert(0, str(APP_ROOT))
+    app = importlib.import_module(module).app
+    try:
+        return read_registrations(app.get_functions(), setting_defaults(settings))
+    except RegistrationError as exc:
+        raise StartupError(str(exc)) from exc
+
+
+@dataclass
+class RunningHost:
+    server: FunctionsHttpServer
+    stop_event: threading.Event
+    threads: list[threading.Thread]
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.server.shutdown()
+        self.server.server_close()
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+
+def start(settings: Settings, *, host: str, port: int, function_key: str, timers: bool = True,
+          queues: bool = True, host_json: Path | None = None) -> RunningHost:
+    config: HostConfig = load_host_config(host_json or APP_ROOT / "host.json")
+    registrations = load_registrations(settings)
+    try:
+        TableStore.from_settings(settings.storage, settings.table_prefix).ensure_tables()
+        queue_clients = [MessageQueue.from_settings(settings.storage, q.queue_name) for q in registrations.queues]
+        for queue in queue_clients:
+            queue.ensure()
+    except StoreError as exc:
+        raise StartupError(f"storage is not reachable ({exc}); is Azurite running?") from exc
+    stop_event = threading.Event()
+    threads: list[threading.Thread] = []
+    try:
+        server = FunctionsHttpServer((host, port), registrations.http, function_key)
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    threads.append(threading.Thread(target=server.serve_forever, name="http", daemon=True))
+    threads[-1].start()
+    if timers:
+        threads.extend(TimerRunner(list(registrations.timers), stop_event).start())
+    if queues:
+        for function, queue in zip(registrations.queues, queue_clients, strict=True):
+            threads.append(QueuePoller(function, queue, config.queues, stop_event).start())
+    log.info("development host listening on %s (%d http, %d timers%s, %d queues%s)", server.url,
+             len(registrations.http), len(registrations.timers), "" if timers else " off",
+             len(registrations.queues), "" if queues else " off")
+    return RunningHost(server, stop_event, threads)
+
+
+def serve_until_stopped(running: RunningHost) -> None:
+    stopped = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    stopped.wait()
+    running.stop()
+
+
+def run_timer_now(settings: Settings, name: str) -> None:
+    registrations = load_registrations(settings)
+    for timer in registrations.timers:
+        if timer.name == name:
+            invoke_timer(timer)
+            return
+    names = ", ".join(t.name for t in registrations.timers) or "none"
+    raise StartupError(f"no timer function named {name!r}; registered timers: {names}")

@@ -1,0 +1,103 @@
+"""Wraps HTTP handlers: a correlation id per invocation, operator auth, and every named failure mapped to a
+problem+json response in this one place.
+
+The wrappers are plain functions with the handler's name and a `req: func.HttpRequest` signature, because the
+Functions worker matches Python parameters to bindings by name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import azure.functions as func
+
+from lib.settings import SettingsError, get_settings
+from lib.store.entities import EntityMappingError
+from lib.store.errors import ConcurrencyConflict, StorageUnavailable
+from lib.structured_logging import current_correlation_id, invocation_context
+from lib.web.operator_auth import Actor, easy_auth_enabled, operator_from_headers
+from lib.web.problems import ProblemError, problem_response
+
+log = logging.getLogger("csp_guard.http")
+PublicHandler = Callable[[func.HttpRequest], func.HttpResponse]
+OperatorHandler = Callable[[func.HttpRequest, Actor], func.HttpResponse]
+
+# (exception type, status, problem slug): the first match wins, so specific types go first.
+_ERROR_MAP: list[tuple[type[Exception], int, str]] = [
+    (StorageUnavailable, 503, "storage-unavailable"),
+    (ConcurrencyConflict, 409, "conflict"),
+    (EntityMappingError, 400, "invalid-value"),
+]
+
+
+def register_error(exc_type: type[Exception], status: int, problem: str) -> None:
+    """Lets a service module declare how its named exceptions reach HTTP callers."""
+    _ERROR_MAP.insert(0, (exc_type, status, problem))
+
+
+def public_endpoint(handler: PublicHandler) -> PublicHandler:
+    def endpoint(req: func.HttpRequest) -> func.HttpResponse:
+        return _run(handler.__name__, req, lambda: handler(req))
+
+    return _named(endpoint, handler)
+
+
+def operator_endpoint(handler: OperatorHandler) -> PublicHandler:
+    def endpoint(req: func.HttpRequest) -> func.HttpResponse:
+        def call() -> func.HttpResponse:
+            settings = get_settings()
+            actor = operator_from_headers(req.headers, settings.operator_roles, easy_auth=easy_auth_enabled())
+            return handler(req, actor)
+
+        return _run(handler.__name__, req, call)
+
+    return _named(endpoint, handler)
+
+
+def _run(name: str, req: func.HttpRequest, call: Callable[[], func.HttpResponse]) -> func.HttpResponse:
+    incoming = req.headers.get("x-correlation-id") or req.headers.get("ms-correlationid")
+    with invocation_context(name, incoming[:64] if incoming else None) as correlation_id:
+        path = _path(req.url)
+        try:
+            response = call()
+        except ProblemError as exc:
+            response = problem_response(exc, instance=path, correlation_id=correlation_id)
+        except SettingsError as exc:
+            log.error("misconfigured: %s", exc)
+            response = problem_response(ProblemError(500, f"csp-guard is misconfigured: {exc}",
+                                                     problem="misconfigured"), instance=path,
+                                        correlation_id=correlation_id)
+        except Exception as exc:
+            response = _mapped(exc, path, correlation_id)
+        response.headers["x-correlation-id"] = correlation_id
+        return response
+
+
+def _mapped(exc: Exception, path: str, correlation_id: str) -> func.HttpResponse:
+    for exc_type, status, problem in _ERROR_MAP:
+        if isinstance(exc, exc_type):
+            if status >= 500:
+                log.warning("request failed: %s", exc)
+            return problem_response(ProblemError(status, str(exc), problem=problem), instance=path,
+                                    correlation_id=correlation_id)
+    log.exception("unhandled error")
+    return problem_response(ProblemError(500, "an unexpected error occurred; quote the correlation id",
+                                         problem="internal-error"), instance=path, correlation_id=correlation_id)
+
+
+def _named(endpoint: PublicHandler, handler: Callable[..., func.HttpResponse]) -> PublicHandler:
+    endpoint.__name__ = handler.__name__
+    endpoint.__qualname__ = handler.__qualname__
+    endpoint.__doc__ = handler.__doc__
+    endpoint.__module__ = handler.__module__
+    return endpoint
+
+
+def _path(url: str) -> str:
+    after_scheme = url.split("://", 1)[-1]
+    slash = after_scheme.find("/")
+    return after_scheme[slash:].split("?", 1)[0] if slash >= 0 else "/"
+
+
+__all__ = ["Actor", "current_correlation_id", "operator_endpoint", "public_endpoint", "register_error"]
