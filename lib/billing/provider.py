@@ -1,0 +1,92 @@
+"""The port every billing provider adapter implements: verify a webhook delivery, then map it to a BillingEvent.
+
+Errors map to HTTP statuses in one place (functions/): `SignatureError` and `StaleTimestampError` → 401,
+`EventValidationError` (from lib.domain.events) → 400, `UnknownProviderError` (registry) → 404. A
+`WebhookSecretError` is our configuration's fault, not the caller's → 500.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from lib.domain.events import BillingEvent, EventValidationError
+
+
+class WebhookAuthError(Exception):
+    """A delivery we must not trust (401)."""
+
+
+class SignatureError(WebhookAuthError):
+    """Missing, malformed or non-matching signature."""
+
+
+class StaleTimestampError(WebhookAuthError):
+    """A correctly signed delivery whose timestamp is outside the tolerance window: a replay, or a bad clock."""
+
+
+class WebhookSecretError(ValueError):
+    """A configured secret that cannot be used (e.g. not `whsec_<base64>`)."""
+
+
+class WebhookProvider(Protocol):
+    name: str
+
+    def verify(
+        self,
+        headers: Mapping[str, str],
+        body: bytes,
+        secrets: Sequence[str],
+        tolerance_seconds: int,
+        now: datetime,
+    ) -> None:
+        """Return if some presented signature matches some secret and the timestamp is within tolerance of
+        `now` (either side); raise `SignatureError` / `StaleTimestampError` otherwise."""
+        ...
+
+    def parse(self, headers: Mapping[str, str], body: bytes) -> BillingEvent:
+        """The canonical event of a verified delivery; raises `EventValidationError`."""
+        ...
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup (HTTP header names are case-insensitive)."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def check_tolerance(signed_at: datetime, now: datetime, tolerance_seconds: int) -> None:
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    window = timedelta(seconds=tolerance_seconds)
+    if signed_at < now - window:
+        raise StaleTimestampError(
+            f"timestamp {signed_at.isoformat()} is more than {tolerance_seconds}s old"
+        )
+    if signed_at > now + window:
+        raise StaleTimestampError(
+            f"timestamp {signed_at.isoformat()} is more than {tolerance_seconds}s in the future"
+        )
+
+
+def unix_time(value: str, what: str) -> datetime:
+    """Integer Unix seconds from a header, as an aware UTC datetime."""
+    try:
+        return datetime.fromtimestamp(int(value.strip()), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise SignatureError(f"{what} is not integer Unix seconds: {value!r}") from None
+
+
+def json_object(body: bytes) -> dict[str, object]:
+    try:
+        parsed = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise EventValidationError("body", f"is not JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise EventValidationError("body", "must be a JSON object")
+    return parsed
