@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions import health
+from functions import customers, health, webhooks
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(health.bp)
+app.register_functions(webhooks.bp)
+app.register_functions(customers.bp)

@@ -9,18 +9,26 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from lib.domain.policy import CollectionsPolicy
+from lib.domain.policy_file import load_policy
+from lib.services.ingest_event import LedgerIngestion
 from lib.settings import Settings, get_settings
+from lib.store.accounts import Accounts
+from lib.store.ledger import LedgerBook
 from lib.store.queues import MessageQueue
 from lib.store.runs import RunLog
 from lib.store.tables import TableStore
+from lib.store.unmatched import UnmatchedEvents
 
 
 @dataclass
 class AppContext:
     settings: Settings
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _tables: TableStore | None = field(default=None, repr=False)
     _service_requests: MessageQueue | None = field(default=None, repr=False)
+    _policy: CollectionsPolicy | None = field(default=None, repr=False)
+    _ledger: LedgerBook | None = field(default=None, repr=False)
 
     @property
     def tables(self) -> TableStore:
@@ -45,6 +53,32 @@ class AppContext:
     @property
     def runs(self) -> RunLog:
         return RunLog(self.tables.table("runs"))
+
+    @property
+    def policy(self) -> CollectionsPolicy:
+        if self._policy is None:
+            self._policy = load_policy(self.settings.collections_policy)
+        return self._policy
+
+    @property
+    def ledger(self) -> LedgerBook:
+        # One per process: it caches recently used books, validated by ETag on every write.
+        if self._ledger is None:
+            with self._lock:
+                if self._ledger is None:
+                    self._ledger = LedgerBook(self.tables.table("ledger"))
+        return self._ledger
+
+    @property
+    def accounts(self) -> Accounts:
+        return Accounts(self.tables.table("accounts"))
+
+    @property
+    def unmatched(self) -> UnmatchedEvents:
+        return UnmatchedEvents(self.tables.table("unmatched"))
+
+    def ingestion(self) -> LedgerIngestion:
+        return LedgerIngestion(self.ledger, self.accounts, self.unmatched)
 
 
 _context: AppContext | None = None

@@ -35,9 +35,44 @@ HEALTH_SCHEMA: dict[str, Any] = {
     },
 }
 
+CANONICAL_EVENT: dict[str, Any] = {
+    "type": "object", "required": ["type", "timestamp", "data"],
+    "properties": {
+        "type": {"type": "string", "examples": ["invoice.issued", "payment.succeeded", "dispute.opened"]},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "data": {"type": "object", "required": ["customer_id"], "properties": {
+            "customer_id": {"type": "string", "format": "uuid"},
+            "invoice_id": {"type": "string"}, "payment_id": {"type": "string"}, "dispute_id": {"type": "string"},
+            "amount": {"type": "integer", "minimum": 0, "description": "minor units (fen)"},
+            "currency": {"type": "string", "examples": ["CNY"]},
+            "issued_at": {"type": "string", "format": "date-time"}, "due_at": {"type": "string", "format": "date-time"},
+            "paid_at": {"type": "string", "format": "date-time"}, "outcome": {"enum": ["won", "lost"]}}},
+    },
+}
+WEBHOOK_RESULT: dict[str, Any] = {"type": "object", "properties": {
+    "status": {"enum": ["recorded", "duplicate", "ignored", "unmatched"]}, "customer_id": {"type": "string"}}}
+CUSTOMER_ID = {"type": "object", "required": ["customer_id"],
+               "properties": {"customer_id": {"type": "string", "format": "uuid"}}}
+
 OPERATIONS: list[Operation] = [
     Operation("GET", "health", "getHealth", "Storage and Partner Center reachability, last run of each timer",
               "anonymous", responses={"200": "healthy or degraded", "503": "a dependency is down"},
               response_schema=HEALTH_SCHEMA),
     Operation("GET", "openapi.json", "getOpenApi", "This document", "anonymous", responses={"200": "OpenAPI 3.1"}),
+    Operation("POST", "webhooks/{provider}", "postBillingWebhook",
+              "A billing provider's signed event (standard: Standard Webhooks; stripe: Stripe-Signature)",
+              "signature", request=CANONICAL_EVENT, response_schema=WEBHOOK_RESULT,
+              responses={"200": "recorded, duplicate, ignored or unmatched", "400": "bad body (names the field)",
+                         "401": "bad or missing signature, or timestamp outside the window",
+                         "404": "unknown provider", "413": "body over 256 KiB",
+                         "422": "the event contradicts the customer's book (e.g. another currency)"}),
+    Operation("GET", "unmatched", "listUnmatched", "Verified events with no customer mapping", "operator",
+              query=(("status", "open (default), assigned or all"),), responses={"200": "the events"}),
+    Operation("POST", "unmatched/{provider}/{event_id}/assign", "assignUnmatched",
+              "Assign an unmatched event to a customer and record it", "operator", request=CUSTOMER_ID,
+              responses={"200": "recorded (or duplicate)", "400": "bad customer id", "404": "no such event",
+                         "409": "already assigned to another customer"}),
+    Operation("GET", "customers/{customer_id}", "getCustomer",
+              "Balance, overdue, aging, disputes, stage, hold and the last 20 ledger entries", "operator",
+              responses={"200": "the customer", "400": "malformed customer id", "404": "unknown customer"}),
 ]

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import azure.functions as func
 
+from lib.billing.provider import WebhookAuthError, WebhookSecretError
+from lib.billing.registry import UnknownProviderError
+from lib.domain.events import EventValidationError
+from lib.domain.ledger import LedgerError
+from lib.domain.policy_file import PolicyError
+from lib.services.customer_view import CustomerNotFound
+from lib.services.receive_webhook import PayloadTooLarge, WebhookNotConfigured
 from lib.settings import SettingsError, get_settings
 from lib.store.entities import EntityMappingError
 from lib.store.errors import ConcurrencyConflict, StorageUnavailable
@@ -23,17 +31,33 @@ log = logging.getLogger("csp_guard.http")
 PublicHandler = Callable[[func.HttpRequest], func.HttpResponse]
 OperatorHandler = Callable[[func.HttpRequest, Actor], func.HttpResponse]
 
-# (exception type, status, problem slug): the first match wins, so specific types go first.
-_ERROR_MAP: list[tuple[type[Exception], int, str]] = [
-    (StorageUnavailable, 503, "storage-unavailable"),
-    (ConcurrencyConflict, 409, "conflict"),
-    (EntityMappingError, 400, "invalid-value"),
+Extensions = Callable[[Exception], dict[str, Any]]
+
+
+def _none(exc: Exception) -> dict[str, Any]:
+    return {}
+
+
+# (exception type, status, problem slug, extra members): the first match wins, so specific types go first.
+_ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
+    (UnknownProviderError, 404, "unknown-provider", _none),
+    (CustomerNotFound, 404, "unknown-customer", _none),
+    (PayloadTooLarge, 413, "payload-too-large", _none),
+    (WebhookAuthError, 401, "invalid-signature", _none),
+    (WebhookNotConfigured, 500, "webhook-not-configured", _none),
+    (WebhookSecretError, 500, "webhook-secret-invalid", _none),
+    (EventValidationError, 400, "invalid-event", lambda e: {"field": getattr(e, "field", None)}),
+    (LedgerError, 422, "ledger-conflict", _none),
+    (PolicyError, 500, "policy-invalid", _none),
+    (StorageUnavailable, 503, "storage-unavailable", _none),
+    (ConcurrencyConflict, 409, "conflict", _none),
+    (EntityMappingError, 400, "invalid-value", _none),
 ]
 
 
-def register_error(exc_type: type[Exception], status: int, problem: str) -> None:
+def register_error(exc_type: type[Exception], status: int, problem: str, extensions: Extensions = _none) -> None:
     """Lets a service module declare how its named exceptions reach HTTP callers."""
-    _ERROR_MAP.insert(0, (exc_type, status, problem))
+    _ERROR_MAP.insert(0, (exc_type, status, problem, extensions))
 
 
 def public_endpoint(handler: PublicHandler) -> PublicHandler:
@@ -75,12 +99,12 @@ def _run(name: str, req: func.HttpRequest, call: Callable[[], func.HttpResponse]
 
 
 def _mapped(exc: Exception, path: str, correlation_id: str) -> func.HttpResponse:
-    for exc_type, status, problem in _ERROR_MAP:
+    for exc_type, status, problem, extensions in _ERROR_MAP:
         if isinstance(exc, exc_type):
             if status >= 500:
                 log.warning("request failed: %s", exc)
-            return problem_response(ProblemError(status, str(exc), problem=problem), instance=path,
-                                    correlation_id=correlation_id)
+            return problem_response(ProblemError(status, str(exc), problem=problem, **extensions(exc)),
+                                    instance=path, correlation_id=correlation_id)
     log.exception("unhandled error")
     return problem_response(ProblemError(500, "an unexpected error occurred; quote the correlation id",
                                          problem="internal-error"), instance=path, correlation_id=correlation_id)

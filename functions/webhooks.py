@@ -1,0 +1,53 @@
+"""Billing providers' webhooks, and the operators' view of deliveries we could not map to a customer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import azure.functions as func
+
+from lib.app_context import get_context
+from lib.domain.events import customer_id_field
+from lib.services.receive_webhook import receive_webhook
+from lib.web.endpoint import Actor, operator_endpoint, public_endpoint
+from lib.web.problems import ProblemError, json_response, read_json_body
+
+bp = func.Blueprint()
+
+
+@bp.route(route="webhooks/{provider}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@public_endpoint
+def billing_webhook(req: func.HttpRequest) -> func.HttpResponse:
+    context = get_context()
+    result = receive_webhook(req.route_params["provider"], dict(req.headers), req.get_body(),
+                             settings=context.settings, ingestion=context.ingestion(), now=datetime.now(UTC))
+    return json_response(result.as_json())
+
+
+@bp.route(route="unmatched", methods=["GET"])
+@operator_endpoint
+def list_unmatched(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    status = req.params.get("status", "open")
+    if status not in ("open", "assigned", "all"):
+        raise ProblemError(400, "status must be open, assigned or all", problem="invalid-query")
+    events = get_context().unmatched.list(status=None if status == "all" else status)
+    return json_response({"items": [e.as_json() for e in events]})
+
+
+@bp.route(route="unmatched/{provider}/{event_id}/assign", methods=["POST"])
+@operator_endpoint
+def assign_unmatched(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    body = read_json_body(req)
+    if not isinstance(body, dict):
+        raise ProblemError(400, "the body must be a JSON object", problem="invalid-body")
+    customer_id = customer_id_field(body.get("customer_id"), "customer_id")
+    context = get_context()
+    provider, event_id = req.route_params["provider"], req.route_params["event_id"]
+    kept = context.unmatched.get(provider, event_id)
+    if kept is None:
+        raise ProblemError(404, f"no unmatched event {provider}/{event_id}", problem="no-such-event")
+    if kept.status == "assigned" and kept.assigned_to != customer_id:
+        raise ProblemError(409, f"already assigned to {kept.assigned_to}", problem="already-assigned")
+    result = context.ingestion().ingest(kept.as_event(customer_id))
+    context.unmatched.mark_assigned(provider, event_id, customer_id=customer_id, actor=actor.name)
+    return json_response({**result.as_json(), "customer_id": customer_id})

@@ -1,0 +1,33 @@
+"""A billing provider's webhook, from raw HTTP to a recorded event: size, provider, signature, body, ingest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from lib.billing.registry import provider_named
+from lib.services.ingest_event import IngestResult, LedgerIngestion
+from lib.settings import Settings
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+class PayloadTooLarge(ValueError):
+    pass
+
+
+class WebhookNotConfigured(RuntimeError):
+    """We know the provider but hold no secret for it: our fault, so the sender should keep retrying."""
+
+
+def receive_webhook(provider_name: str, headers: Mapping[str, str], body: bytes, *, settings: Settings,
+                    ingestion: LedgerIngestion, now: datetime) -> IngestResult:
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}")
+    provider = provider_named(provider_name)
+    secrets = settings.webhook_secrets.get(provider_name)
+    if not secrets:
+        raise WebhookNotConfigured(f"no WEBHOOK_SECRET_{provider_name.upper()} is configured")
+    provider.verify(headers, body, secrets, settings.webhook_tolerance_seconds, now)
+    event = provider.parse(headers, body)
+    return ingestion.ingest(event, body)

@@ -1,0 +1,180 @@
+"""The `accounts` table: the scan's index, one small row per customer spread over 16 partitions.
+
+Three writers touch a row, each with its own properties, so MERGE keeps them apart: ingestion writes the ledger
+summary copy (only ever forward, by summary version, ETag-guarded), operators write the hold, and the scan writes
+the stage. The scan reads the 16 partitions concurrently and streams rows through a bounded buffer, so memory stays
+flat however many customers there are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from lib.domain.policy import Hold
+from lib.domain.summary import LedgerSummary
+from lib.store.entities import Record, Value
+from lib.store.errors import ConcurrencyConflict
+from lib.store.summary_codec import summary_from_record, summary_to_values
+from lib.store.tables import Table
+
+BUCKET_COUNT = 16
+BUCKETS = tuple(f"b{i:02d}" for i in range(BUCKET_COUNT))
+_CONFLICT_RETRIES = 8
+
+
+def bucket_of(customer_id: str) -> str:
+    # A stable hash (not Python's salted hash()) so every process puts a customer in the same partition.
+    digest = hashlib.sha256(customer_id.encode("utf-8")).digest()
+    return BUCKETS[int.from_bytes(digest[:4], "big") % BUCKET_COUNT]
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    customer_id: str
+    summary: LedgerSummary
+    hold: Hold | None
+    stage: str | None
+    stage_since: datetime | None
+    suspended_for_non_payment: bool
+    etag: str | None = None
+
+
+class Accounts:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def get(self, customer_id: str) -> AccountRow | None:
+        record = self._table.get(bucket_of(customer_id), customer_id)
+        return account_from_record(record) if record else None
+
+    def apply_summary(self, customer_id: str, summary: LedgerSummary) -> bool:
+        """Copies a ledger summary into the index unless a newer one is there. True when it wrote.
+
+        A redelivered webhook calls this again with the same version, which is how a crash between the ledger
+        transaction and this write heals.
+        """
+        values: dict[str, Value] = {**summary_to_values(summary), "updated_at": datetime.now(UTC)}
+        partition = bucket_of(customer_id)
+        for _ in range(_CONFLICT_RETRIES):
+            current = self._table.get(partition, customer_id)
+            try:
+                if current is None:
+                    self._table.insert(partition, customer_id, values)
+                    return True
+                if current.integer("summary_version", -1) >= summary.version:
+                    return False
+                self._table.update_if_match(current, values, replace=False)
+                return True
+            except ConcurrencyConflict:
+                continue  # another writer got there first; re-read and compare versions again
+        raise ConcurrencyConflict(f"accounts row for {customer_id} kept changing; gave up after retries")
+
+    def set_hold(self, customer_id: str, hold: Hold, *, actor: str) -> None:
+        self._table.upsert(bucket_of(customer_id), customer_id, {
+            "hold_kind": hold.kind, "hold_until": hold.until.isoformat(), "hold_note": hold.note,
+            "hold_set_by": actor, "hold_set_at": datetime.now(UTC),
+        })
+
+    def clear_hold(self, customer_id: str, *, actor: str) -> None:
+        # MERGE cannot remove a property, so an empty kind means "no hold".
+        self._table.upsert(bucket_of(customer_id), customer_id, {
+            "hold_kind": "", "hold_until": "", "hold_note": "", "hold_set_by": actor, "hold_set_at": datetime.now(UTC),
+        })
+
+    def set_stage(self, customer_id: str, stage: str, *, since: datetime,
+                  suspended_for_non_payment: bool | None = None) -> None:
+        values: dict[str, Value] = {"stage": stage, "stage_since": since}
+        if suspended_for_non_payment is not None:
+            values["suspended_for_non_payment"] = suspended_for_non_payment
+        self._table.upsert(bucket_of(customer_id), customer_id, values)
+
+    def scan(self, *, page_size: int = 1000, buffer_pages: int = 4) -> Iterator[AccountRow]:
+        """Every account, reading the 16 partitions concurrently; rows arrive in no particular order."""
+        return _ParallelScan(self._table, page_size, buffer_pages).rows()
+
+
+def account_from_record(record: Record) -> AccountRow:
+    return AccountRow(
+        customer_id=record.row_key,
+        summary=summary_from_record(record),
+        hold=_hold(record),
+        stage=record.text("stage") or None,
+        stage_since=record.moment("stage_since"),
+        suspended_for_non_payment=bool(record.get("suspended_for_non_payment", False)),
+        etag=record.etag,
+    )
+
+
+def _hold(record: Record) -> Hold | None:
+    kind = record.text("hold_kind")
+    until = record.text("hold_until")
+    if not until:
+        return None
+    if kind == "exemption":
+        return Hold(kind="exemption", until=date.fromisoformat(until), note=record.text("hold_note"))
+    if kind == "promise_to_pay":
+        return Hold(kind="promise_to_pay", until=date.fromisoformat(until), note=record.text("hold_note"))
+    return None
+
+
+_DONE = object()
+
+
+class _ParallelScan:
+    def __init__(self, table: Table, page_size: int, buffer_pages: int) -> None:
+        self._table = table
+        self._page_size = page_size
+        self._buffer: queue.Queue[object] = queue.Queue(maxsize=buffer_pages * BUCKET_COUNT)
+        self._stop = threading.Event()
+
+    def rows(self) -> Iterator[AccountRow]:
+        with ThreadPoolExecutor(max_workers=BUCKET_COUNT, thread_name_prefix="accounts-scan") as pool:
+            futures = [pool.submit(self._read, bucket) for bucket in BUCKETS]
+            finished = 0
+            try:
+                while finished < BUCKET_COUNT:
+                    item = self._buffer.get()
+                    if item is _DONE:
+                        finished += 1
+                    elif isinstance(item, BaseException):
+                        raise item
+                    else:
+                        assert isinstance(item, list)
+                        yield from item
+            finally:
+                self._stop.set()
+                while not self._buffer.empty():  # unblock readers so the pool can shut down
+                    self._buffer.get_nowait()
+                for future in futures:
+                    future.cancel()
+
+    def _read(self, bucket: str) -> None:
+        try:
+            batch: list[AccountRow] = []
+            for record in self._table.partition(bucket, page_size=self._page_size):
+                if self._stop.is_set():
+                    return
+                batch.append(account_from_record(record))
+                if len(batch) >= self._page_size:
+                    self._put(batch)
+                    batch = []
+            if batch:
+                self._put(batch)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            self._put(exc)
+        finally:
+            self._put(_DONE)
+
+    def _put(self, item: object) -> None:
+        while not self._stop.is_set():
+            try:
+                self._buffer.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
