@@ -29,6 +29,7 @@ class AppContext:
     _service_requests: MessageQueue | None = field(default=None, repr=False)
     _policy: CollectionsPolicy | None = field(default=None, repr=False)
     _ledger: LedgerBook | None = field(default=None, repr=False)
+    _accounts: Accounts | None = field(default=None, repr=False)
 
     @property
     def tables(self) -> TableStore:
@@ -71,7 +72,11 @@ class AppContext:
 
     @property
     def accounts(self) -> Accounts:
-        return Accounts(self.tables.table("accounts"))
+        if self._accounts is None:
+            with self._lock:
+                if self._accounts is None:
+                    self._accounts = Accounts(self.tables.table("accounts"))
+        return self._accounts
 
     @property
     def unmatched(self) -> UnmatchedEvents:

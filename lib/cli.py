@@ -6,11 +6,14 @@ Failures a user can meet print one line naming what is wrong and exit non-zero; 
 from __future__ import annotations
 
 import argparse
+import logging
 import secrets
 import sys
 from collections.abc import Callable, Sequence
 
+from lib.domain.policy_file import PolicyError
 from lib.settings import SettingsError, get_settings
+from lib.store.errors import StoreError
 from lib.structured_logging import configure_logging
 
 EXIT_USAGE = 2
@@ -54,6 +57,98 @@ def _run_timer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_payments(args: argparse.Namespace) -> int:
+    from lib.app_context import get_context
+    from lib.services.import_payments import import_payments
+
+    context = get_context()
+    try:
+        handle = open(args.file, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
+    with handle:
+        report = import_payments(handle, context.ingestion(), skip_bad=args.skip_bad, progress=_progress_bar())
+    for error in report.errors:
+        print(f"{args.file}:{error}", file=sys.stderr)
+    if not report.imported:
+        raise CliError(f"{len(report.errors)} problem(s) in {args.file}; nothing imported "
+                       "(fix the rows, or pass --skip-bad to import the good ones)")
+    for failure in report.failures:
+        print(f"{args.file}:{failure}", file=sys.stderr)
+    print(*report.lines(), sep="\n")
+    return EXIT_FAILURE if report.failures else 0
+
+
+def _progress_bar(width: int = 30) -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        filled = width * done // max(total, 1)
+        end = "\n" if done == total else ""
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _policy(args: argparse.Namespace) -> int:
+    from lib.domain.policy_file import check_policy, load_policy
+    from lib.domain.policy_text import render_policy
+
+    if args.action == "check":
+        path = args.file or str(get_settings().collections_policy)
+        try:
+            text = open(path, encoding="utf-8").read()  # noqa: SIM115
+        except OSError as exc:
+            raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+        problems = check_policy(text, path)
+        for problem in problems:
+            print(problem.format(path), file=sys.stderr)
+        if problems:
+            return EXIT_FAILURE
+        print(f"{path}: ok")
+        return 0
+    policy = load_policy(args.file or get_settings().collections_policy)
+    print(render_policy(policy, args.lang, args.format))
+    return 0
+
+
+def _rebuild_summaries(args: argparse.Namespace) -> int:
+    from lib.app_context import get_context
+    from lib.services.rebuild_summaries import rebuild_summaries
+
+    context = get_context()
+    report = rebuild_summaries(context.ledger, context.accounts)
+    for customer in report.repaired:
+        print(f"repaired {customer}")
+    for customer in report.conflicts:
+        print(f"skipped {customer}: it changed while being checked; run again", file=sys.stderr)
+    print(f"customers: {report.customers}  repaired: {len(report.repaired)}  skipped: {len(report.conflicts)}")
+    return 0
+
+
+def _customer_show(args: argparse.Namespace) -> int:
+    import json
+    from datetime import UTC, datetime
+
+    from lib.app_context import get_context
+    from lib.domain.events import EventValidationError, customer_id_field
+    from lib.services.customer_view import CustomerNotFound, customer_view
+
+    try:
+        customer_id = customer_id_field(args.customer_id, "customer_id")
+    except EventValidationError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    context = get_context()
+    try:
+        view = customer_view(customer_id, ledger=context.ledger, accounts=context.accounts,
+                             policy=context.policy, as_of=datetime.now(UTC))
+    except CustomerNotFound as exc:
+        raise CliError(str(exc)) from exc
+    print(json.dumps(view, ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -71,6 +166,27 @@ def build_parser() -> argparse.ArgumentParser:
     run_timer = sub.add_parser("run-timer", help="fire one timer function now, in this process")
     run_timer.add_argument("name", help="the timer function's name, e.g. delinquency_scan")
     run_timer.set_defaults(handler=_run_timer)
+
+    payments = sub.add_parser("import-payments", help="record payments from a bank export CSV")
+    payments.add_argument("file", help="CSV with customer_id,payment_id,amount,currency,paid_at,invoice_id")
+    payments.add_argument("--skip-bad", action="store_true", help="import the good rows even if some are bad")
+    payments.set_defaults(handler=_import_payments)
+
+    policy = sub.add_parser("policy", help="check or render the collections policy")
+    policy.add_argument("action", choices=["check", "render"])
+    policy.add_argument("file", nargs="?", help="policy file (default: COLLECTIONS_POLICY)")
+    policy.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN")
+    policy.add_argument("--format", choices=["md", "html"], default="md")
+    policy.set_defaults(handler=_policy)
+
+    rebuild = sub.add_parser("rebuild-summaries", help="recompute every ledger summary from its facts")
+    rebuild.set_defaults(handler=_rebuild_summaries)
+
+    customer = sub.add_parser("customer", help="show a customer")
+    customer_sub = customer.add_subparsers(dest="customer_command", required=True, metavar="ACTION")
+    show = customer_sub.add_parser("show", help="balance, aging, stage, hold, subscriptions, recent actions")
+    show.add_argument("customer_id")
+    show.set_defaults(handler=_customer_show)
     return parser
 
 
@@ -86,8 +202,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"csp-guard: {exc}", file=sys.stderr)
         return exc.status
+    except PolicyError as exc:
+        print(f"csp-guard: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except StoreError as exc:
+        print(f"csp-guard: storage: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug, not a user error: one line, and the details in the log
+        logging.getLogger("csp_guard.cli").exception("unexpected error")
+        print(f"csp-guard: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

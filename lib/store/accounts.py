@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,8 +47,14 @@ class AccountRow:
 
 
 class Accounts:
-    def __init__(self, table: Table) -> None:
+    """One per process: it remembers the ETag and summary version it last wrote for each customer, so the
+    steady state is one conditional write per event; any other writer changes the ETag and forces a re-read."""
+
+    def __init__(self, table: Table, *, cache_size: int = 8192) -> None:
         self._table = table
+        self._written: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
 
     def get(self, customer_id: str) -> AccountRow | None:
         record = self._table.get(bucket_of(customer_id), customer_id)
@@ -61,21 +68,53 @@ class Accounts:
         """
         values: dict[str, Value] = {**summary_to_values(summary), "updated_at": datetime.now(UTC)}
         partition = bucket_of(customer_id)
+        remembered = self._remembered(customer_id)
+        if remembered is not None:
+            etag, version = remembered
+            if version >= summary.version:
+                return False
+            try:
+                written = self._table.update_if_match(Record(partition, customer_id, etag=etag), values,
+                                                      replace=False)
+                self._remember(customer_id, written.etag, summary.version)
+                return True
+            except ConcurrencyConflict:
+                self._forget(customer_id)  # someone else wrote the row: fall through to read and compare
         for _ in range(_CONFLICT_RETRIES):
             current = self._table.get(partition, customer_id)
             try:
                 if current is None:
-                    self._table.insert(partition, customer_id, values)
-                    return True
-                if current.integer("summary_version", -1) >= summary.version:
+                    written = self._table.insert(partition, customer_id, values)
+                elif current.integer("summary_version", -1) >= summary.version:
+                    self._remember(customer_id, current.etag, current.integer("summary_version", -1))
                     return False
-                self._table.update_if_match(current, values, replace=False)
-                return True
+                else:
+                    written = self._table.update_if_match(current, values, replace=False)
             except ConcurrencyConflict:
                 continue  # another writer got there first; re-read and compare versions again
+            self._remember(customer_id, written.etag, summary.version)
+            return True
         raise ConcurrencyConflict(f"accounts row for {customer_id} kept changing; gave up after retries")
 
+    def _remembered(self, customer_id: str) -> tuple[str, int] | None:
+        with self._lock:
+            return self._written.get(customer_id)
+
+    def _remember(self, customer_id: str, etag: str | None, version: int) -> None:
+        if not etag:
+            return
+        with self._lock:
+            self._written[customer_id] = (etag, version)
+            self._written.move_to_end(customer_id)
+            while len(self._written) > self._cache_size:
+                self._written.popitem(last=False)
+
+    def _forget(self, customer_id: str) -> None:
+        with self._lock:
+            self._written.pop(customer_id, None)
+
     def set_hold(self, customer_id: str, hold: Hold, *, actor: str) -> None:
+        self._forget(customer_id)
         self._table.upsert(bucket_of(customer_id), customer_id, {
             "hold_kind": hold.kind, "hold_until": hold.until.isoformat(), "hold_note": hold.note,
             "hold_set_by": actor, "hold_set_at": datetime.now(UTC),
@@ -83,6 +122,7 @@ class Accounts:
 
     def clear_hold(self, customer_id: str, *, actor: str) -> None:
         # MERGE cannot remove a property, so an empty kind means "no hold".
+        self._forget(customer_id)
         self._table.upsert(bucket_of(customer_id), customer_id, {
             "hold_kind": "", "hold_until": "", "hold_note": "", "hold_set_by": actor, "hold_set_at": datetime.now(UTC),
         })
@@ -92,6 +132,7 @@ class Accounts:
         values: dict[str, Value] = {"stage": stage, "stage_since": since}
         if suspended_for_non_payment is not None:
             values["suspended_for_non_payment"] = suspended_for_non_payment
+        self._forget(customer_id)
         self._table.upsert(bucket_of(customer_id), customer_id, values)
 
     def scan(self, *, page_size: int = 1000, buffer_pages: int = 4) -> Iterator[AccountRow]:

@@ -123,7 +123,7 @@ class LedgerBook:
 
     def customers(self) -> Iterable[str]:
         """Every customer with a summary row, streamed (for rebuild-summaries)."""
-        for record in self._table.query("RowKey eq @rk", {"rk": SUMMARY_KEY}, select=["PartitionKey"]):
+        for record in self._table.query("RowKey eq @rk", {"rk": SUMMARY_KEY}, select=["PartitionKey", "RowKey"]):
             yield record.partition_key
 
     def forget(self, customer_id: str) -> None:

@@ -7,6 +7,7 @@ Services talk to `TableStore` and `Table`, never to the SDK, so that SDK errors 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.core.pipeline.transport import RequestsTransport
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
 from lib.settings import StorageSettings
@@ -36,6 +38,15 @@ T = TypeVar("T")
 # Bounded so a down storage account fails a request in seconds, not minutes of SDK retries.
 CLIENT_OPTIONS: dict[str, Any] = {"retry_total": 3, "retry_backoff_factor": 0.4, "connection_timeout": 5,
                                   "read_timeout": 30}
+_ENV_NETWORK_SETTINGS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "requests_ca_bundle", "curl_ca_bundle"}
+
+
+def transport_options() -> dict[str, Any]:
+    """Skips requests' per-call scan of the environment for proxies unless the environment names one: that scan
+    costs more CPU than the rest of a storage call's client-side work."""
+    if any(name.lower() in _ENV_NETWORK_SETTINGS for name in os.environ):
+        return {}
+    return {"transport": RequestsTransport(use_env_settings=False)}
 
 
 @dataclass(frozen=True)
@@ -222,7 +233,7 @@ class TableStore:
 
 def table_service_client(storage: StorageSettings, credential: TokenCredential | None = None,
                          **options: Any) -> TableServiceClient:
-    merged = {**CLIENT_OPTIONS, **options}
+    merged = {**CLIENT_OPTIONS, **transport_options(), **options}
     if storage.connection_string is not None:
         return TableServiceClient.from_connection_string(storage.connection_string, **merged)
     assert storage.table_endpoint is not None

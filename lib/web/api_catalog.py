@@ -75,4 +75,8 @@ OPERATIONS: list[Operation] = [
     Operation("GET", "customers/{customer_id}", "getCustomer",
               "Balance, overdue, aging, disputes, stage, hold and the last 20 ledger entries", "operator",
               responses={"200": "the customer", "400": "malformed customer id", "404": "unknown customer"}),
+    Operation("GET", "policy", "getPolicy",
+              "The collections policy in force, and its customer-facing text (zh-CN and en)", "operator",
+              query=(("format", "json (default), md or html"), ("lang", "zh-CN (default) or en")),
+              responses={"200": "the policy", "400": "unknown format or language"}),
 ]

@@ -1,0 +1,132 @@
+"""Signed webhooks through the development host into Azurite, against the same run's raw-storage floor.
+
+    python -m bench.webhooks [--events 2000] [--customers 200] [--senders 8]
+
+The floor is what storage alone allows: one raw azure-data-tables upsert per event with the same concurrency.
+csp-guard's budget per event is one ledger transaction plus one index write, behind HTTP and signature checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+from azure.data.tables import TableServiceClient
+from standardwebhooks import Webhook
+
+from bench.common import Figures, timed_concurrently
+from lib.azurite_process import free_port, start_azurite, wait_for_port
+
+SECRET = "whsec_" + "YmVuY2htYXJrLXNlY3JldC1mb3ItY3NwLWd1YXJk"
+
+
+def deliveries(events: int, customers: int) -> list[tuple[bytes, dict[str, str]]]:
+    rng = random.Random(7)
+    ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(customers)]
+    signer = Webhook(SECRET)
+    out = []
+    for n in range(events):
+        customer = ids[n % customers]
+        if n < customers or rng.random() < 0.5:
+            body = {"type": "invoice.issued", "timestamp": "2026-11-01T02:00:00Z",
+                    "data": {"customer_id": customer, "invoice_id": f"INV-{n}", "amount": rng.randint(1000, 10**7),
+                             "currency": "CNY", "issued_at": "2026-11-01T00:00:00+08:00",
+                             "due_at": "2026-11-30T23:59:59+08:00"}}
+        else:
+            body = {"type": "payment.succeeded", "timestamp": "2026-11-10T02:00:00Z",
+                    "data": {"customer_id": customer, "payment_id": f"PAY-{n}", "amount": rng.randint(100, 10**6),
+                             "currency": "CNY", "paid_at": "2026-11-10T10:00:00+08:00"}}
+        raw = json.dumps(body).encode()
+        msg_id = f"msg_{n}"
+        now = datetime.now(UTC)
+        out.append((raw, {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
+                          "webhook-signature": signer.sign(msg_id, now, raw.decode()),
+                          "content-type": "application/json"}))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--senders", type=int, default=8)
+    args = parser.parse_args(argv)
+
+    azurite = start_azurite()
+    host = None
+    try:
+        port = free_port()
+        env = {**os.environ, "AzureWebJobsStorage": azurite.connection_string, "CSPGUARD_TABLE_PREFIX": "bench",
+               "WEBHOOK_SECRET_STANDARD": SECRET, "CSPGUARD_FUNCTION_KEY": "bench"}
+        cli = Path(sys.executable).with_name("csp-guard")
+        host = subprocess.Popen([str(cli), "serve", "--port", str(port), "--no-timers", "--no-queues"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_for_port("127.0.0.1", port, 30):
+            print("the development host did not start", file=sys.stderr)
+            return 1
+        url = f"http://127.0.0.1:{port}/api/webhooks/standard"
+        work = deliveries(args.events, args.customers)
+        sessions = threading.local()
+
+        def send(delivery: tuple[bytes, dict[str, str]]) -> None:
+            session = getattr(sessions, "s", None) or requests.Session()
+            sessions.s = session
+            response = session.post(url, data=delivery[0], headers=delivery[1], timeout=60)
+            if response.status_code != 200 or response.json()["status"] != "recorded":
+                raise RuntimeError(f"unexpected answer {response.status_code}: {response.text[:200]}")
+
+        send(work[0])  # warm up the host (imports, table creation) outside the timing
+        webhooks = timed_concurrently("webhooks (HTTP + verify + ledger)", work[1:], send, args.senders)
+
+        service = TableServiceClient.from_connection_string(azurite.connection_string)
+        floor_table = service.create_table_if_not_exists("benchfloor")
+        rng = random.Random(3)
+
+        def upsert(n: int) -> None:
+            floor_table.upsert_entity({"PartitionKey": f"c{n % args.customers}", "RowKey": f"e{n}",
+                                       "amount": rng.randint(1, 10**6), "payload": "x" * 200})
+
+        floor = timed_concurrently("floor (raw upsert per event)", range(len(work) - 1), upsert, args.senders)
+        budget_table = service.create_table_if_not_exists("benchbudget")
+        index_table = service.create_table_if_not_exists("benchindex")
+
+        def budget(n: int) -> None:
+            partition = f"c{n % args.customers}"
+            budget_table.submit_transaction([
+                ("create", {"PartitionKey": partition, "RowKey": f"evt:{n}", "status": "recorded"}),
+                ("upsert", {"PartitionKey": partition, "RowKey": f"pay:{n}", "amount": n, "payload": "x" * 200}),
+                ("upsert", {"PartitionKey": partition, "RowKey": "summary", "balance": n, "version": n}),
+            ])
+            index_table.upsert_entity({"PartitionKey": "b00", "RowKey": partition, "balance": n})
+
+        raw_budget = timed_concurrently("raw SDK: 3-op transaction + upsert", range(len(work) - 1), budget,
+                                        args.senders)
+        report(webhooks, floor, raw_budget, args)
+        return 0
+    finally:
+        if host is not None:
+            host.terminate()
+            host.wait(timeout=10)
+        azurite.stop()
+
+
+def report(webhooks: Figures, floor: Figures, raw_budget: Figures, args: argparse.Namespace) -> None:
+    print(f"bench.webhooks: {args.events} events over {args.customers} customers, {args.senders} concurrent senders")
+    print(webhooks.line())
+    print(floor.line())
+    print(raw_budget.line())
+    print(f"ratio to floor: {webhooks.per_second / floor.per_second:.2f}x  (target >= 0.5x)")
+    print(f"ratio to the raw SDK cost of the same storage work: {webhooks.per_second / raw_budget.per_second:.2f}x")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
