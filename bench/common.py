@@ -27,7 +27,7 @@ class Figures:
         if not self.latencies_ms:
             return 0.0
         ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def line(self) -> str:
         mean = statistics.fmean(self.latencies_ms) if self.latencies_ms else 0.0

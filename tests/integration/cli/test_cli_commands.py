@@ -47,7 +47,7 @@ def test_import_payments_reports_every_bad_row_and_imports_nothing(tables, stora
     csv_file = write_csv(tmp_path / "bank.csv", [
         f"{customer},BANK-1,100000,CNY,2026-11-20T10:00:00+08:00,",
         f"{customer},BANK-2,12.50,CNY,2026-11-21T10:00:00+08:00,",
-        f"not-a-guid,BANK-3,100,CNY,2026-11-21T10:00:00+08:00,",
+        "not-a-guid,BANK-3,100,CNY,2026-11-21T10:00:00+08:00,",
         f"{customer},BANK-4,100,CNY,2026-11-21 10:00,",
     ])
     result = run("import-payments", str(csv_file), env=storage_env)
