@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions import customers, health, reports, webhooks
+from functions import customers, health, reports, scans, webhooks
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(health.bp)
 app.register_functions(webhooks.bp)
 app.register_functions(customers.bp)
 app.register_functions(reports.bp)
+app.register_functions(scans.bp)

@@ -8,9 +8,11 @@ import azure.functions as func
 
 from lib.app_context import get_context
 from lib.domain.events import customer_id_field
+from lib.domain.policy import parse_hold
 from lib.services.customer_view import customer_view
+from lib.services.suspension import check_reason
 from lib.web.endpoint import Actor, operator_endpoint
-from lib.web.problems import json_response
+from lib.web.problems import ProblemError, json_response, read_json_body
 
 bp = func.Blueprint()
 
@@ -21,5 +23,77 @@ def get_customer(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
     customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
     context = get_context()
     view = customer_view(customer_id, ledger=context.ledger, accounts=context.accounts, policy=context.policy,
-                         as_of=datetime.now(UTC))
+                         as_of=datetime.now(UTC), subscriptions=context.subscriptions, actions=context.actions)
     return json_response(view)
+
+
+@bp.route(route="customers/{customer_id}/suspend", methods=["POST"])
+@operator_endpoint
+def suspend_customer(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
+    body = _object(req)
+    reason = check_reason(body.get("reason"))
+    note = _note(body)
+    subscription_ids = body.get("subscription_ids")
+    if subscription_ids is not None and (not isinstance(subscription_ids, list) or not subscription_ids
+                                         or not all(isinstance(s, str) and s for s in subscription_ids)):
+        raise ProblemError(400, "subscription_ids must be a non-empty list of ids", problem="invalid-body",
+                           field="subscription_ids")
+    action = get_context().suspension().suspend(customer_id, reason=reason, actor=actor.name, note=note,
+                                                subscription_ids=subscription_ids)
+    return json_response({"action_id": action.action_id, **action.as_json()}, status=202)
+
+
+@bp.route(route="customers/{customer_id}/restore", methods=["POST"])
+@operator_endpoint
+def restore_customer(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
+    body = _object(req)
+    reason = check_reason(body.get("reason"))
+    action = get_context().suspension().restore(customer_id, reason=reason, actor=actor.name, note=_note(body))
+    return json_response({"action_id": action.action_id, **action.as_json()}, status=202)
+
+
+@bp.route(route="customers/{customer_id}/hold", methods=["PUT"])
+@operator_endpoint
+def put_hold(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
+    context = get_context()
+    hold = parse_hold(_object(req), context.policy, datetime.now(UTC))
+    _known(customer_id)
+    context.accounts.set_hold(customer_id, hold, actor=actor.name)
+    context.actions.record(customer_id, kind="hold", reason=hold.kind, actor=actor.name, note=hold.note,
+                           status="recorded", details={"until": hold.until.isoformat()})
+    return json_response({"customer_id": customer_id, "hold": {"kind": hold.kind, "until": hold.until.isoformat(),
+                                                                "note": hold.note}})
+
+
+@bp.route(route="customers/{customer_id}/hold", methods=["DELETE"])
+@operator_endpoint
+def delete_hold(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
+    context = get_context()
+    _known(customer_id)
+    context.accounts.clear_hold(customer_id, actor=actor.name)
+    context.actions.record(customer_id, kind="hold", reason="ended", actor=actor.name, status="recorded")
+    return json_response({"customer_id": customer_id, "hold": None})
+
+
+def _object(req: func.HttpRequest) -> dict[str, object]:
+    body = read_json_body(req)
+    if not isinstance(body, dict):
+        raise ProblemError(400, "the body must be a JSON object", problem="invalid-body")
+    return body
+
+
+def _note(body: dict[str, object]) -> str:
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > 2000:
+        raise ProblemError(400, "note must be text of at most 2000 characters", problem="invalid-body", field="note")
+    return note
+
+
+def _known(customer_id: str) -> None:
+    context = get_context()
+    if context.accounts.get(customer_id) is None and not context.ledger.load(customer_id).exists:
+        raise ProblemError(404, f"csp-guard knows nothing of customer {customer_id}", problem="unknown-customer")

@@ -11,12 +11,21 @@ from dataclasses import dataclass, field
 
 from lib.domain.policy import CollectionsPolicy
 from lib.domain.policy_file import load_policy
+from lib.domain.summary import LedgerSummary
+from lib.partner_center.client import PartnerCenterClient
+from lib.partner_center.factory import build_client
+from lib.services.collections import CollectionsEnforcer
+from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.ingest_event import LedgerIngestion
+from lib.services.suspension import SuspensionService
 from lib.settings import Settings, get_settings
-from lib.store.accounts import Accounts
+from lib.store.accounts import AccountRow, Accounts
+from lib.store.actions import Actions
+from lib.store.leases import CustomerLocks, Leases
 from lib.store.ledger import LedgerBook
 from lib.store.queues import MessageQueue
 from lib.store.runs import RunLog
+from lib.store.subscriptions import Subscriptions
 from lib.store.tables import TableStore
 from lib.store.unmatched import UnmatchedEvents
 
@@ -30,6 +39,7 @@ class AppContext:
     _policy: CollectionsPolicy | None = field(default=None, repr=False)
     _ledger: LedgerBook | None = field(default=None, repr=False)
     _accounts: Accounts | None = field(default=None, repr=False)
+    _partner_center: PartnerCenterClient | None = field(default=None, repr=False)
 
     @property
     def tables(self) -> TableStore:
@@ -82,8 +92,45 @@ class AppContext:
     def unmatched(self) -> UnmatchedEvents:
         return UnmatchedEvents(self.tables.table("unmatched"))
 
+    @property
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(self.tables.table("subscriptions"))
+
+    @property
+    def actions(self) -> Actions:
+        return Actions(self.tables.table("actions"))
+
+    @property
+    def leases(self) -> Leases:
+        return Leases(self.tables.table("runs"))
+
+    @property
+    def partner_center(self) -> PartnerCenterClient:
+        if self._partner_center is None:
+            with self._lock:
+                if self._partner_center is None:
+                    self._partner_center = build_client(self.settings.partner_center)
+        return self._partner_center
+
+    def suspension(self) -> SuspensionService:
+        return SuspensionService(self.partner_center, self.subscriptions, self.actions, CustomerLocks(self.leases),
+                                 enforcing=self.settings.enforcing)
+
+    def enforcer(self) -> CollectionsEnforcer:
+        return CollectionsEnforcer(self.policy, self.ledger, self.accounts, self.actions, self.suspension(),
+                                   paused=self.settings.enforcement_paused)
+
+    def delinquency_scan(self) -> DelinquencyScan:
+        return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,
+                               ScanSettings(max_suspensions=self.settings.max_suspensions_per_run))
+
     def ingestion(self) -> LedgerIngestion:
-        return LedgerIngestion(self.ledger, self.accounts, self.unmatched)
+        enforcer = self.enforcer()
+
+        def after_record(customer_id: str, summary: LedgerSummary, row: AccountRow) -> None:
+            enforcer.after_payment(customer_id, summary, row, actor="payment")
+
+        return LedgerIngestion(self.ledger, self.accounts, self.unmatched, after_record=after_record)
 
 
 _context: AppContext | None = None

@@ -142,10 +142,21 @@ def _customer_show(args: argparse.Namespace) -> int:
     context = get_context()
     try:
         view = customer_view(customer_id, ledger=context.ledger, accounts=context.accounts,
-                             policy=context.policy, as_of=datetime.now(UTC))
+                             policy=context.policy, as_of=datetime.now(UTC), subscriptions=context.subscriptions,
+                             actions=context.actions)
     except CustomerNotFound as exc:
         raise CliError(str(exc)) from exc
     print(json.dumps(view, ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from lib.partner_center.sandbox.server import serve
+
+    try:
+        serve(args.host, args.port, args.seed, demo=not args.empty)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
     return 0
 
 
@@ -162,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-timers", action="store_true", help="do not fire timer functions on schedule")
     serve.add_argument("--no-queues", action="store_true", help="do not poll queue triggers")
     serve.set_defaults(handler=_serve)
+
+    sandbox = sub.add_parser("sandbox", help="run the local Partner Center sandbox (demo data unless --seed/--empty)")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=7081)
+    sandbox.add_argument("--seed", help="JSON file in the /_sandbox/customers format")
+    sandbox.add_argument("--empty", action="store_true", help="start with no customers")
+    sandbox.set_defaults(handler=_sandbox)
 
     run_timer = sub.add_parser("run-timer", help="fire one timer function now, in this process")
     run_timer.add_argument("name", help="the timer function's name, e.g. delinquency_scan")

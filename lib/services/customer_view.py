@@ -9,7 +9,9 @@ from lib.domain.aging import aging_buckets
 from lib.domain.ledger import ledger_entries_for_display
 from lib.domain.policy import CollectionsPolicy
 from lib.store.accounts import Accounts
+from lib.store.actions import Actions
 from lib.store.ledger import LedgerBook
+from lib.store.subscriptions import Subscriptions
 
 
 class CustomerNotFound(LookupError):
@@ -17,10 +19,11 @@ class CustomerNotFound(LookupError):
 
 
 def customer_view(customer_id: str, *, ledger: LedgerBook, accounts: Accounts, policy: CollectionsPolicy,
-                  as_of: datetime, entries: int = 20) -> dict[str, Any]:
+                  as_of: datetime, subscriptions: Subscriptions, actions: Actions, entries: int = 20) -> dict[str, Any]:
     snapshot = ledger.load(customer_id, fresh=True)
     account = accounts.get(customer_id)
-    if not snapshot.exists and account is None:
+    subs = subscriptions.for_customer(customer_id)
+    if not snapshot.exists and account is None and not subs:
         raise CustomerNotFound(f"csp-guard knows nothing of customer {customer_id}")
     summary = snapshot.summary
     overdue = summary.overdue(as_of, policy.zone)
@@ -46,5 +49,8 @@ def customer_view(customer_id: str, *, ledger: LedgerBook, accounts: Accounts, p
         "stage_since": account.stage_since.isoformat() if account and account.stage_since else None,
         "hold": {"kind": hold.kind, "until": hold.until.isoformat(), "note": hold.note} if hold else None,
         "ledger_version": summary.version,
+        "suspended_for_non_payment": bool(account and account.suspended_for_non_payment),
+        "subscriptions": [s.as_json() for s in subs.values()],
+        "recent_actions": [a.as_json() for a in actions.recent(customer_id, entries)],
         "entries": ledger_entries_for_display(snapshot.facts.values(), limit=entries),
     }

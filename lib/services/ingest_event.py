@@ -18,7 +18,7 @@ from typing import Literal
 from lib.domain.events import BillingEvent, Fact
 from lib.domain.ledger import check_fact_currency, preferred, summarize
 from lib.domain.summary import LedgerSummary
-from lib.store.accounts import Accounts
+from lib.store.accounts import AccountRow, Accounts
 from lib.store.errors import ConcurrencyConflict
 from lib.store.ledger import EventMark, LedgerBook, LedgerSnapshot
 from lib.store.unmatched import UnmatchedEvents
@@ -29,7 +29,7 @@ IngestStatus = Literal["recorded", "duplicate", "ignored", "unmatched"]
 # times. Jittered back-off spreads the contenders out so they settle in a few rounds.
 MAX_ATTEMPTS = 40
 BACKOFF_CAP_SECONDS = 0.25
-AfterRecord = Callable[[str, LedgerSummary], None]
+AfterRecord = Callable[[str, LedgerSummary, AccountRow], None]
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,11 @@ class LedgerIngestion:
         for attempt in range(MAX_ATTEMPTS):
             snapshot = self._book.load(customer_id, fresh=attempt > 0)
             if attempt > 0 and self._book.has_mark(customer_id, event.mark_key):
-                # Seen before: change nothing, but re-apply the index in case the first delivery crashed there.
-                self._accounts.apply_summary(customer_id, snapshot.summary)
+                # Seen before: change nothing, but finish what a first delivery that crashed may have left undone
+                # (the index row, the payment hook).
+                row = self._accounts.apply_summary(customer_id, snapshot.summary)
+                if self._after_record is not None:
+                    self._after_record(customer_id, snapshot.summary, row)
                 return IngestResult("duplicate", customer_id, snapshot.summary)
             changed = _changed_facts(snapshot, event.facts)
             facts = {**snapshot.facts, **{f.row_key: f for f in changed}}
@@ -91,9 +94,9 @@ class LedgerIngestion:
                 # A duplicate, or another event for this customer won the race: re-read and decide again.
                 self._sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, 0.005 * 2**attempt)))  # noqa: S311
                 continue
-            self._accounts.apply_summary(customer_id, summary)
+            row = self._accounts.apply_summary(customer_id, summary)
             if self._after_record is not None:
-                self._after_record(customer_id, summary)
+                self._after_record(customer_id, summary, row)
             return IngestResult("recorded", customer_id, summary)
         raise ConcurrencyConflict(f"ledger of {customer_id} kept changing; the provider should redeliver")
 

@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from lib.domain.policy import Hold
@@ -24,6 +24,7 @@ from lib.store.errors import ConcurrencyConflict
 from lib.store.summary_codec import summary_from_record, summary_to_values
 from lib.store.tables import Table
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BUCKET_COUNT = 16
 BUCKETS = tuple(f"b{i:02d}" for i in range(BUCKET_COUNT))
 _CONFLICT_RETRIES = 8
@@ -43,16 +44,21 @@ class AccountRow:
     stage: str | None
     stage_since: datetime | None
     suspended_for_non_payment: bool
+    enforcing_until: datetime | None = None  # a scan is deciding this customer's access until then
     etag: str | None = None
+
+    def enforcing(self, now: datetime) -> bool:
+        return self.enforcing_until is not None and self.enforcing_until > now
 
 
 class Accounts:
-    """One per process: it remembers the ETag and summary version it last wrote for each customer, so the
-    steady state is one conditional write per event; any other writer changes the ETag and forces a re-read."""
+    """One per process: it remembers the row it last wrote or read for each customer (with its ETag), so the
+    steady state is one conditional write per event; any other writer changes the ETag and forces a re-read, which
+    is also how an ingesting process learns that a scan has marked or suspended the customer."""
 
     def __init__(self, table: Table, *, cache_size: int = 8192) -> None:
         self._table = table
-        self._written: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._written: OrderedDict[str, AccountRow] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -60,8 +66,8 @@ class Accounts:
         record = self._table.get(bucket_of(customer_id), customer_id)
         return account_from_record(record) if record else None
 
-    def apply_summary(self, customer_id: str, summary: LedgerSummary) -> bool:
-        """Copies a ledger summary into the index unless a newer one is there. True when it wrote.
+    def apply_summary(self, customer_id: str, summary: LedgerSummary) -> AccountRow:
+        """Copies a ledger summary into the index unless a newer one is there; returns the row as it now stands.
 
         A redelivered webhook calls this again with the same version, which is how a crash between the ledger
         transaction and this write heals.
@@ -69,15 +75,13 @@ class Accounts:
         values: dict[str, Value] = {**summary_to_values(summary), "updated_at": datetime.now(UTC)}
         partition = bucket_of(customer_id)
         remembered = self._remembered(customer_id)
-        if remembered is not None:
-            etag, version = remembered
-            if version >= summary.version:
-                return False
+        if remembered is not None and remembered.etag:
+            if remembered.summary.version >= summary.version:
+                return remembered
             try:
-                written = self._table.update_if_match(Record(partition, customer_id, etag=etag), values,
+                written = self._table.update_if_match(Record(partition, customer_id, etag=remembered.etag), values,
                                                       replace=False)
-                self._remember(customer_id, written.etag, summary.version)
-                return True
+                return self._remember(replace(remembered, summary=summary, etag=written.etag))
             except ConcurrencyConflict:
                 self._forget(customer_id)  # someone else wrote the row: fall through to read and compare
         for _ in range(_CONFLICT_RETRIES):
@@ -85,29 +89,34 @@ class Accounts:
             try:
                 if current is None:
                     written = self._table.insert(partition, customer_id, values)
-                elif current.integer("summary_version", -1) >= summary.version:
-                    self._remember(customer_id, current.etag, current.integer("summary_version", -1))
-                    return False
-                else:
-                    written = self._table.update_if_match(current, values, replace=False)
+                    row = AccountRow(customer_id, summary, None, None, None, False, None, written.etag)
+                    return self._remember(row)
+                row = account_from_record(current)
+                if row.summary.version >= summary.version:
+                    return self._remember(row)
+                written = self._table.update_if_match(current, values, replace=False)
             except ConcurrencyConflict:
                 continue  # another writer got there first; re-read and compare versions again
-            self._remember(customer_id, written.etag, summary.version)
-            return True
+            return self._remember(replace(row, summary=summary, etag=written.etag))
         raise ConcurrencyConflict(f"accounts row for {customer_id} kept changing; gave up after retries")
 
-    def _remembered(self, customer_id: str) -> tuple[str, int] | None:
+    def mark_enforcing(self, customer_id: str, *, until: datetime) -> None:
+        """Tells ingesting processes that a scan is deciding this customer (their cached ETag goes stale)."""
+        self._forget(customer_id)
+        self._table.upsert(bucket_of(customer_id), customer_id, {"enforcing_until": until})
+
+    def _remembered(self, customer_id: str) -> AccountRow | None:
         with self._lock:
             return self._written.get(customer_id)
 
-    def _remember(self, customer_id: str, etag: str | None, version: int) -> None:
-        if not etag:
-            return
-        with self._lock:
-            self._written[customer_id] = (etag, version)
-            self._written.move_to_end(customer_id)
-            while len(self._written) > self._cache_size:
-                self._written.popitem(last=False)
+    def _remember(self, row: AccountRow) -> AccountRow:
+        if row.etag:
+            with self._lock:
+                self._written[row.customer_id] = row
+                self._written.move_to_end(row.customer_id)
+                while len(self._written) > self._cache_size:
+                    self._written.popitem(last=False)
+        return row
 
     def _forget(self, customer_id: str) -> None:
         with self._lock:
@@ -129,7 +138,9 @@ class Accounts:
 
     def set_stage(self, customer_id: str, stage: str, *, since: datetime,
                   suspended_for_non_payment: bool | None = None) -> None:
-        values: dict[str, Value] = {"stage": stage, "stage_since": since}
+        """Records the scan's decision and ends its enforcing mark (MERGE cannot delete, so the mark is set to
+        the past)."""
+        values: dict[str, Value] = {"stage": stage, "stage_since": since, "enforcing_until": _EPOCH}
         if suspended_for_non_payment is not None:
             values["suspended_for_non_payment"] = suspended_for_non_payment
         self._forget(customer_id)
@@ -148,6 +159,7 @@ def account_from_record(record: Record) -> AccountRow:
         stage=record.text("stage") or None,
         stage_since=record.moment("stage_since"),
         suspended_for_non_payment=bool(record.get("suspended_for_non_payment", False)),
+        enforcing_until=record.moment("enforcing_until"),
         etag=record.etag,
     )
 

@@ -54,6 +54,21 @@ WEBHOOK_RESULT: dict[str, Any] = {"type": "object", "properties": {
 CUSTOMER_ID = {"type": "object", "required": ["customer_id"],
                "properties": {"customer_id": {"type": "string", "format": "uuid"}}}
 
+SUSPEND_BODY: dict[str, Any] = {
+    "type": "object", "required": ["reason"],
+    "properties": {"reason": {"enum": ["non_payment", "fraud", "misuse", "manual"]},
+                   "note": {"type": "string", "maxLength": 2000},
+                   "subscription_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}
+RESTORE_BODY: dict[str, Any] = {
+    "type": "object", "required": ["reason"],
+    "properties": {"reason": {"enum": ["non_payment", "fraud", "misuse", "manual"]},
+                   "note": {"type": "string", "maxLength": 2000}}}
+HOLD_BODY: dict[str, Any] = {
+    "type": "object", "required": ["kind", "until"],
+    "properties": {"kind": {"enum": ["exemption", "promise_to_pay"]},
+                   "until": {"type": "string", "format": "date"}, "note": {"type": "string"}}}
+AS_OF = (("as_of", "evaluate as of this date (YYYY-MM-DD, noon in the policy's zone) or timestamp"),)
+
 OPERATIONS: list[Operation] = [
     Operation("GET", "health", "getHealth", "Storage and Partner Center reachability, last run of each timer",
               "anonymous", responses={"200": "healthy or degraded", "503": "a dependency is down"},
@@ -79,4 +94,25 @@ OPERATIONS: list[Operation] = [
               "The collections policy in force, and its customer-facing text (zh-CN and en)", "operator",
               query=(("format", "json (default), md or html"), ("lang", "zh-CN (default) or en")),
               responses={"200": "the policy", "400": "unknown format or language"}),
+    Operation("POST", "customers/{customer_id}/suspend", "suspendCustomer",
+              "Suspend the customer's active subscriptions (or the listed ones) for a reason", "operator",
+              request=SUSPEND_BODY, responses={"202": "the action, with its id and per-subscription outcome",
+                                               "400": "unknown reason, malformed id or body",
+                                               "404": "customer or subscription unknown to Partner Center"}),
+    Operation("POST", "customers/{customer_id}/restore", "restoreCustomer",
+              "Remove a reason; restore only what csp-guard suspended and whose reasons are now empty", "operator",
+              request=RESTORE_BODY, responses={"202": "the action", "400": "unknown reason or bad body"}),
+    Operation("PUT", "customers/{customer_id}/hold", "putHold",
+              "Exemption or promise-to-pay until a date (inclusive, in the policy's time zone)", "operator",
+              request=HOLD_BODY, responses={"200": "the hold in force", "400": "bad kind or date",
+                                            "404": "unknown customer"}),
+    Operation("DELETE", "customers/{customer_id}/hold", "deleteHold", "End the customer's hold", "operator",
+              responses={"200": "no hold", "404": "unknown customer"}),
+    Operation("POST", "scan", "runScan", "Run the delinquency scan now (same code as the timer)", "operator",
+              query=AS_OF, responses={"200": "the run's report", "409": "a scan is already running"}),
+    Operation("GET", "scan/preview", "previewScan", "What a scan would change now, and why; changes nothing",
+              "operator", query=AS_OF, responses={"200": "the changes", "400": "bad as_of"}),
+    Operation("GET", "reports/aging", "getAgingReport",
+              "Receivables by age bucket and by stage, per currency", "operator",
+              query=(("format", "json (default) or csv"),), responses={"200": "the report"}),
 ]

@@ -1,0 +1,61 @@
+"""The delinquency scan: on its timer, on demand, and as a preview that changes nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import azure.functions as func
+
+from lib.app_context import get_context
+from lib.domain.policy import CollectionsPolicy
+from lib.services.delinquency_scan import JOB, as_of_date
+from lib.store.leases import LeaseHeld
+from lib.structured_logging import invocation_context
+from lib.web.endpoint import Actor, operator_endpoint
+from lib.web.problems import ProblemError, json_response
+
+bp = func.Blueprint()
+log = logging.getLogger("csp_guard.scan")
+
+
+@bp.timer_trigger(schedule="%SCAN_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def delinquency_scan(timer: func.TimerRequest) -> None:
+    with invocation_context(JOB) as correlation_id:
+        if timer.past_due:
+            log.warning("delinquency scan is running late (past due)")
+        try:
+            report = get_context().delinquency_scan().run(datetime.now(UTC), correlation_id=correlation_id)
+        except LeaseHeld as exc:
+            log.warning("skipped: %s", exc)
+            return
+        log.info("delinquency scan %s: %s", report.status, report.counts())
+
+
+@bp.route(route="scan", methods=["POST"])
+@operator_endpoint
+def run_scan(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    context = get_context()
+    as_of = _as_of(req, context.policy)
+    try:
+        report = context.delinquency_scan().run(as_of, actor=f"operator:{actor.name}")
+    except LeaseHeld as exc:
+        raise ProblemError(409, str(exc), problem="scan-running") from exc
+    return json_response(report.as_json())
+
+
+@bp.route(route="scan/preview", methods=["GET"])
+@operator_endpoint
+def preview_scan(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    context = get_context()
+    return json_response(context.delinquency_scan().preview(_as_of(req, context.policy)).as_json())
+
+
+def _as_of(req: func.HttpRequest, policy: CollectionsPolicy) -> datetime:
+    text = req.params.get("as_of")
+    if not text:
+        return datetime.now(UTC)
+    try:
+        return as_of_date(text, policy)
+    except ValueError as exc:
+        raise ProblemError(400, f"as_of: {exc}", problem="invalid-query", field="as_of") from None

@@ -1,0 +1,43 @@
+"""Partner Center failures, each carrying what an operator needs to chase it: the HTTP status, Partner Center's
+error code and description, and the MS-RequestId / MS-CorrelationId of the call."""
+
+from __future__ import annotations
+
+
+class PartnerCenterError(Exception):
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 description: str | None = None, request_id: str | None = None,
+                 correlation_id: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.description = description
+        self.request_id = request_id
+        self.correlation_id = correlation_id
+
+    @property
+    def code_text(self) -> str:
+        """A short label for audit rows: Partner Center's code when it sent one, else the HTTP status."""
+        if self.code:
+            return f"{self.code}"
+        return f"http {self.status}" if self.status is not None else type(self).__name__
+
+
+class BadRequestError(PartnerCenterError):
+    """400: Partner Center refused the request as written (e.g. an invalid status transition)."""
+
+
+class AuthenticationError(PartnerCenterError):
+    """401/403: never retried; the credentials or the app's consent are wrong."""
+
+
+class NotFoundError(PartnerCenterError):
+    """404: no such customer, subscription or resource."""
+
+
+class ConflictError(PartnerCenterError):
+    """409/412: the resource changed or the operation conflicts with its state."""
+
+
+class RetriesExhaustedError(PartnerCenterError):
+    """Throttling, server errors or timeouts outlasted the retry policy; the last failure is kept."""

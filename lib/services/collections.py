@@ -1,0 +1,133 @@
+"""Applies the collections policy to one customer: the scan's per-customer step and the payment hook.
+
+Both run under the customer's lock and decide from a fresh read of the ledger, so a payment that lands while a
+scan is deciding is either seen by the scan or, through the scan's enforcing mark on the accounts row, restores
+access within the payment's own request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from lib.domain.collections_plan import PlannedChange, plan_change
+from lib.domain.policy import CollectionsPolicy
+from lib.domain.summary import LedgerSummary
+from lib.services.suspension import SuspensionService
+from lib.store.accounts import AccountRow, Accounts
+from lib.store.actions import Actions
+from lib.store.ledger import LedgerBook
+
+log = logging.getLogger("csp_guard.collections")
+NON_PAYMENT = "non_payment"
+_MARK_FOR = timedelta(minutes=5)
+
+
+@dataclass
+class SuspensionBudget:
+    """The blast-radius cap: at most `limit` non-payment suspensions in one run."""
+
+    limit: int
+    used: int = 0
+    refused: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.used >= self.limit:
+                self.refused += 1
+                return False
+            self.used += 1
+            return True
+
+    @property
+    def exhausted(self) -> bool:
+        return self.refused > 0
+
+
+@dataclass(frozen=True)
+class Applied:
+    change: PlannedChange | None
+    suspended: bool = False
+    restored: bool = False
+    withheld: str | None = None  # kill_switch | cap
+
+
+class CollectionsEnforcer:
+    def __init__(self, policy: CollectionsPolicy, ledger: LedgerBook, accounts: Accounts, actions: Actions,
+                 suspension: SuspensionService, *, paused: bool) -> None:
+        self._policy = policy
+        self._ledger = ledger
+        self._accounts = accounts
+        self._actions = actions
+        self._suspension = suspension
+        self._paused = paused
+
+    def apply(self, row: AccountRow, as_of: datetime, budget: SuspensionBudget, *, actor: str,
+              correlation_id: str | None = None) -> Applied:
+        """Acts on one customer the scan found changed. The fresh ledger read decides, not the index row."""
+        cid = row.customer_id
+        self._accounts.mark_enforcing(cid, until=datetime.now(UTC) + _MARK_FOR)
+        with self._suspension.locks.hold(cid):
+            fresh = self._accounts.get(cid) or row
+            summary = self._ledger.load(cid, fresh=True).summary
+            change = plan_change(self._policy, cid, summary, hold=fresh.hold, previous_stage=fresh.stage,
+                                 suspended_for_non_payment=fresh.suspended_for_non_payment, as_of=as_of)
+            if change is None:
+                self._accounts.set_stage(cid, fresh.stage or "current", since=fresh.stage_since or as_of)
+                return Applied(None)
+            return self._act(change, fresh, as_of, budget, actor, correlation_id)
+
+    def after_payment(self, customer_id: str, summary: LedgerSummary, row: AccountRow, *, actor: str) -> Applied:
+        """Within a webhook's request: lifts a non-payment suspension the moment the book no longer calls for
+        one. Costs nothing unless the customer is suspended by us or a scan is deciding it right now."""
+        now = datetime.now(UTC)
+        if not (row.suspended_for_non_payment or row.enforcing(now)):
+            return Applied(None)
+        change = plan_change(self._policy, customer_id, summary, hold=row.hold, previous_stage=row.stage,
+                             suspended_for_non_payment=True, as_of=now)
+        if change is None or not change.restore:
+            return Applied(None)  # still owes enough to stay suspended
+        with self._suspension.locks.hold(customer_id):
+            fresh = self._accounts.get(customer_id) or row
+            latest = self._ledger.load(customer_id, fresh=True).summary
+            change = plan_change(self._policy, customer_id, latest, hold=fresh.hold, previous_stage=fresh.stage,
+                                 suspended_for_non_payment=fresh.suspended_for_non_payment, as_of=now)
+            if change is None or not change.restore:
+                return Applied(change)
+            return self._act(change, fresh, now, SuspensionBudget(0), actor, None)
+
+    def _act(self, change: PlannedChange, row: AccountRow, as_of: datetime, budget: SuspensionBudget, actor: str,
+             correlation_id: str | None) -> Applied:
+        cid = change.customer_id
+        decision = change.decision
+        suspended_flag = row.suspended_for_non_payment
+        withheld: str | None = None
+        suspended = restored = False
+        if change.notify:
+            self._actions.record(cid, kind="notify", reason=NON_PAYMENT, actor=actor, note=decision.reason,
+                                 status="recorded", details={"stage": decision.stage, "from": change.from_stage},
+                                 correlation_id=correlation_id)
+        if change.suspend:
+            if self._paused:
+                withheld = "kill_switch"
+            elif not budget.take():
+                withheld = "cap"
+            else:
+                action = self._suspension.suspend_locked(cid, reason=NON_PAYMENT, actor=actor, note=decision.reason,
+                                                         correlation_id=correlation_id)
+                suspended = action.status in ("confirmed", "noop", "failed", "intent")
+                suspended_flag = suspended_flag or suspended
+            if withheld:
+                self._actions.record(cid, kind="suspend", reason=NON_PAYMENT, actor=actor, note=decision.reason,
+                                     status="withheld", details={"withheld_by": withheld},
+                                     correlation_id=correlation_id)
+        if change.restore:
+            self._suspension.restore_locked(cid, reason=NON_PAYMENT, actor=actor, note=decision.reason,
+                                            correlation_id=correlation_id)
+            restored, suspended_flag = True, False
+        since = as_of if change.to_stage != change.from_stage else (row.stage_since or as_of)
+        self._accounts.set_stage(cid, change.to_stage, since=since, suspended_for_non_payment=suspended_flag)
+        return Applied(change, suspended, restored, withheld)

@@ -1,0 +1,179 @@
+"""The delinquency scan: evaluate every account against the collections policy and act on what changed.
+
+Reads only the `accounts` index (16 partitions at once, streamed); a customer whose decision changed is re-read
+from its ledger and acted on through the collections enforcer, a few customers at a time. One scan runs at a time
+(a lease); a second one waits briefly, then gives up with LeaseHeld. Every real run writes a `runs` row.
+A dry run (preview) decides the same way and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lib.domain.collections_plan import PlannedChange, plan_change
+from lib.domain.policy import CollectionsPolicy
+from lib.services.collections import CollectionsEnforcer, SuspensionBudget
+from lib.store.accounts import AccountRow, Accounts
+from lib.store.leases import Leases
+from lib.store.runs import RunLog
+
+log = logging.getLogger("csp_guard.scan")
+JOB = "delinquency_scan"
+CAP_MESSAGE = "blast-radius cap reached"  # operators' alerts match this text
+LIST_LIMIT = 1000  # changes listed in a report; all are counted
+
+
+@dataclass
+class ScanReport:
+    as_of: datetime
+    dry_run: bool
+    run_id: str | None = None
+    accounts: int = 0
+    stages: Counter[str] = field(default_factory=Counter)
+    changes: list[PlannedChange] = field(default_factory=list)
+    changed: int = 0
+    suspended: int = 0
+    restored: int = 0
+    notified: int = 0
+    withheld: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    stopped: str | None = None
+    seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def status(self) -> str:
+        if self.stopped:
+            return "stopped"
+        return "failed" if self.errors else "succeeded"
+
+    def counts(self) -> dict[str, Any]:
+        return {"accounts": self.accounts, "stages": dict(self.stages), "changed": self.changed,
+                "suspended": self.suspended, "restored": self.restored, "notified": self.notified,
+                "withheld": dict(self.withheld), "errors": len(self.errors), "seconds": round(self.seconds, 3)}
+
+    def as_json(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "as_of": self.as_of.isoformat(), "dry_run": self.dry_run,
+                "status": self.status, "stopped": self.stopped, **self.counts(),
+                "changes": [c.as_json() for c in self.changes], "error_messages": self.errors[:50]}
+
+
+@dataclass
+class ScanSettings:
+    max_suspensions: int
+    workers: int = 8
+    lease_for: timedelta = timedelta(minutes=30)
+
+
+class DelinquencyScan:
+    def __init__(self, policy: CollectionsPolicy, accounts: Accounts, enforcer: CollectionsEnforcer,
+                 leases: Leases, runs: RunLog, settings: ScanSettings) -> None:
+        self._policy = policy
+        self._accounts = accounts
+        self._enforcer = enforcer
+        self._leases = leases
+        self._runs = runs
+        self._settings = settings
+
+    def preview(self, as_of: datetime) -> ScanReport:
+        report = ScanReport(as_of=as_of, dry_run=True)
+        started = time.perf_counter()
+        for _row, change in self._changes(report):
+            if change is not None:
+                self._list(report, change)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def run(self, as_of: datetime, *, actor: str = JOB, correlation_id: str | None = None) -> ScanReport:
+        lease = self._leases.acquire(JOB, duration=self._settings.lease_for)
+        report = ScanReport(as_of=as_of, dry_run=False)
+        started = time.perf_counter()
+        report.run_id = self._runs.start(JOB, correlation_id=correlation_id)
+        budget = SuspensionBudget(self._settings.max_suspensions)
+        try:
+            self._act_on_changes(report, budget, actor, correlation_id)
+        except Exception as exc:  # the run is recorded as failed whatever went wrong
+            report.errors.append(f"scan aborted: {type(exc).__name__}: {exc}")
+            raise
+        finally:
+            if budget.exhausted:
+                report.stopped = (f"{CAP_MESSAGE}: {budget.used} suspensions made, {budget.refused} more withheld "
+                                  f"(MAX_SUSPENSIONS_PER_RUN={budget.limit})")
+                log.error(CAP_MESSAGE + ": %s", report.stopped)
+            report.seconds = time.perf_counter() - started
+            self._runs.finish(JOB, report.run_id, status=report.status, counts=report.counts(), errors=report.errors)
+            self._leases.release(lease)
+        return report
+
+    def _act_on_changes(self, report: ScanReport, budget: SuspensionBudget, actor: str,
+                        correlation_id: str | None) -> None:
+        window = threading.BoundedSemaphore(self._settings.workers * 4)  # keeps memory flat while streaming
+        pending: list[Future[None]] = []
+        with ThreadPoolExecutor(max_workers=self._settings.workers, thread_name_prefix="scan-act") as pool:
+            for row, change in self._changes(report):
+                if change is None:
+                    continue
+                window.acquire()
+                future = pool.submit(self._apply, report, row, budget, actor, correlation_id)
+                future.add_done_callback(lambda _: window.release())
+                pending.append(future)
+                pending = [f for f in pending if not f.done()]
+            for future in pending:
+                future.result()
+
+    def _apply(self, report: ScanReport, row: AccountRow, budget: SuspensionBudget, actor: str,
+               correlation_id: str | None) -> None:
+        try:
+            applied = self._enforcer.apply(row, report.as_of, budget, actor=actor, correlation_id=correlation_id)
+        except Exception as exc:  # one customer's failure must not stop the book being scanned
+            log.exception("scan could not act on %s", row.customer_id)
+            with report._lock:
+                report.errors.append(f"{row.customer_id}: {type(exc).__name__}: {exc}")
+            return
+        with report._lock:
+            if applied.change is not None:
+                self._list(report, applied.change)
+                report.notified += int(applied.change.notify)
+            report.suspended += int(applied.suspended)
+            report.restored += int(applied.restored)
+            if applied.withheld:
+                report.withheld[applied.withheld] += 1
+
+    def _changes(self, report: ScanReport) -> Iterator[tuple[AccountRow, PlannedChange | None]]:
+        for row in self._accounts.scan():
+            change = plan_change(self._policy, row.customer_id, row.summary, hold=row.hold,
+                                 previous_stage=row.stage, suspended_for_non_payment=row.suspended_for_non_payment,
+                                 as_of=report.as_of)
+            report.accounts += 1
+            report.stages[change.to_stage if change else (row.stage or "current")] += 1
+            for withheld in (change.decision.withheld if change else ()):
+                report.withheld[withheld.action] += 1
+            yield row, change
+
+    @staticmethod
+    def _list(report: ScanReport, change: PlannedChange) -> None:
+        report.changed += 1
+        if len(report.changes) < LIST_LIMIT:
+            report.changes.append(change)
+
+
+def as_of_date(text: str, policy: CollectionsPolicy) -> datetime:
+    """`--as-of 2026-12-01`: noon of that date in the policy's time zone, in UTC; a full timestamp is kept."""
+    from datetime import date
+    from datetime import time as clock
+
+    if "T" in text:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise ValueError(f"{text!r} needs a UTC offset")
+        return moment.astimezone(UTC)
+    day = date.fromisoformat(text)
+    return datetime.combine(day, clock(12, 0), tzinfo=policy.zone).astimezone(UTC)
