@@ -7,7 +7,9 @@ without touching storage.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from lib.domain.policy import CollectionsPolicy
 from lib.domain.policy_file import load_policy
@@ -40,6 +42,9 @@ class AppContext:
     _ledger: LedgerBook | None = field(default=None, repr=False)
     _accounts: Accounts | None = field(default=None, repr=False)
     _partner_center: PartnerCenterClient | None = field(default=None, repr=False)
+    # What "now" is for decisions made outside a scan (the payment hook); replaced only by scenario tests that
+    # replay a collections timeline.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
 
     @property
     def tables(self) -> TableStore:
@@ -118,7 +123,7 @@ class AppContext:
 
     def enforcer(self) -> CollectionsEnforcer:
         return CollectionsEnforcer(self.policy, self.ledger, self.accounts, self.actions, self.suspension(),
-                                   paused=self.settings.enforcement_paused)
+                                   paused=self.settings.enforcement_paused, clock=self.clock)
 
     def delinquency_scan(self) -> DelinquencyScan:
         return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -57,7 +58,9 @@ class Applied:
 
 class CollectionsEnforcer:
     def __init__(self, policy: CollectionsPolicy, ledger: LedgerBook, accounts: Accounts, actions: Actions,
-                 suspension: SuspensionService, *, paused: bool) -> None:
+                 suspension: SuspensionService, *, paused: bool,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._clock = clock
         self._policy = policy
         self._ledger = ledger
         self._accounts = accounts
@@ -83,7 +86,7 @@ class CollectionsEnforcer:
     def after_payment(self, customer_id: str, summary: LedgerSummary, row: AccountRow, *, actor: str) -> Applied:
         """Within a webhook's request: lifts a non-payment suspension the moment the book no longer calls for
         one. Costs nothing unless the customer is suspended by us or a scan is deciding it right now."""
-        now = datetime.now(UTC)
+        now = self._clock()
         if not (row.suspended_for_non_payment or row.enforcing(now)):
             return Applied(None)
         change = plan_change(self._policy, customer_id, summary, hold=row.hold, previous_stage=row.stage,
