@@ -29,7 +29,7 @@ def world(tables: TableStore, client: PartnerCenterClient, *, enforcing: bool = 
     return World(SuspensionService(client, subscriptions, actions, locks, enforcing=enforcing), subscriptions, actions)
 
 
-def seeded_customer(sandbox, statuses=("active", "active", "active")) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+def seeded_customer(sandbox, statuses=("active", "active", "active")) -> tuple[str, list[str]]:
     customer = str(uuid.uuid4())
     subs = [str(uuid.uuid4()) for _ in statuses]
     seed(sandbox, [{"id": customer, "companyName": "测试客户有限公司",
@@ -38,5 +38,5 @@ def seeded_customer(sandbox, statuses=("active", "active", "active")) -> tuple[s
     return customer, subs
 
 
-def pc_status(sandbox, customer: str, sub: str) -> str:  # type: ignore[no-untyped-def]
+def pc_status(sandbox, customer: str, sub: str) -> str:
     return str(sandbox.state.subscriptions[customer][sub]["status"])

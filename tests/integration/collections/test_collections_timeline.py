@@ -107,7 +107,7 @@ def test_the_cap_stops_a_mass_suspension_and_health_degrades(app_env, pc_sandbox
 def test_the_kill_switch_withholds_every_automatic_suspension(app_env, pc_sandbox, monkeypatch):
     monkeypatch.setenv("ENFORCEMENT_PAUSED", "true")
     reset_context()
-    customer, subs = owing_customer(pc_sandbox)
+    _customer, _subs = owing_customer(pc_sandbox)
     report = scan("2026-12-31")
     assert report.withheld["kill_switch"] == 1
     assert sandbox_calls(pc_sandbox, method="PATCH") == []

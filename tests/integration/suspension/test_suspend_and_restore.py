@@ -87,7 +87,7 @@ def test_a_subscription_reactivated_by_hand_meanwhile_is_recorded_and_left_alone
 
 
 def test_throttling_is_waited_out_and_the_suspension_lands(tables, pc_sandbox, pc_client, pc_sleeps):
-    customer, subs = seeded_customer(pc_sandbox, ("active",))
+    customer, _subs = seeded_customer(pc_sandbox, ("active",))
     fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=429, times=1, retry_after=3)
     action = world(tables, pc_client).service.suspend(customer, reason="fraud", actor="poll")
     assert action.status == "confirmed"
@@ -129,7 +129,7 @@ def test_completing_finds_a_patch_that_landed_although_its_answer_was_lost(table
 
 
 def test_shadow_mode_records_the_decision_and_calls_nothing(tables, pc_sandbox, pc_client):
-    customer, subs = seeded_customer(pc_sandbox)
+    customer, _subs = seeded_customer(pc_sandbox)
     action = world(tables, pc_client, enforcing=False).service.suspend(customer, reason="non_payment", actor="scan")
     assert action.status == "shadow"
     assert sandbox_calls(pc_sandbox) == []
