@@ -32,6 +32,15 @@ def delinquency_scan(timer: func.TimerRequest) -> None:
         log.info("delinquency scan %s: %s", report.status, report.counts())
 
 
+@bp.timer_trigger(schedule="%RECONCILE_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def reconcile(timer: func.TimerRequest) -> None:
+    with invocation_context("reconcile") as correlation_id:
+        if timer.past_due:
+            log.warning("reconcile is running late (past due)")
+        report = get_context().reconciler().run(correlation_id=correlation_id)
+        log.info("reconcile: %s", report.counts())
+
+
 @bp.route(route="scan", methods=["POST"])
 @operator_endpoint
 def run_scan(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:

@@ -19,6 +19,7 @@ from lib.partner_center.factory import build_client
 from lib.services.collections import CollectionsEnforcer
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.ingest_event import LedgerIngestion
+from lib.services.reconcile import Reconciler
 from lib.services.suspension import SuspensionService
 from lib.settings import Settings, get_settings
 from lib.store.accounts import AccountRow, Accounts
@@ -128,6 +129,9 @@ class AppContext:
     def delinquency_scan(self) -> DelinquencyScan:
         return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,
                                ScanSettings(max_suspensions=self.settings.max_suspensions_per_run))
+
+    def reconciler(self) -> Reconciler:
+        return Reconciler(self.partner_center, self.suspension(), self.actions, self.subscriptions, self.runs)
 
     def ingestion(self) -> LedgerIngestion:
         enforcer = self.enforcer()

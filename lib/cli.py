@@ -11,9 +11,13 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 
+from lib import cli_operations
 from lib.domain.policy_file import PolicyError
+from lib.partner_center.errors import PartnerCenterError
+from lib.services.suspension import CustomerNotInPartnerCenter, UnknownSubscriptions
 from lib.settings import SettingsError, get_settings
 from lib.store.errors import StoreError
+from lib.store.leases import LeaseHeld
 from lib.structured_logging import configure_logging
 
 EXIT_USAGE = 2
@@ -200,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("rebuild-summaries", help="recompute every ledger summary from its facts")
     rebuild.set_defaults(handler=_rebuild_summaries)
 
+    cli_operations.register(sub)
+
     customer = sub.add_parser("customer", help="show a customer")
     customer_sub = customer.add_subparsers(dest="customer_command", required=True, metavar="ACTION")
     show = customer_sub.add_parser("show", help="balance, aging, stage, hold, subscriptions, recent actions")
@@ -217,10 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"csp-guard: setting {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except CliError as exc:
+    except (CliError, cli_operations.OperationError) as exc:
         print(f"csp-guard: {exc}", file=sys.stderr)
         return exc.status
-    except PolicyError as exc:
+    except (PolicyError, UnknownSubscriptions, CustomerNotInPartnerCenter, PartnerCenterError, LeaseHeld) as exc:
         print(f"csp-guard: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except StoreError as exc:

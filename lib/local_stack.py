@@ -54,6 +54,8 @@ def main() -> int:
         if not wait_for_port("127.0.0.1", APP_PORT, 30):
             print("make run: the development host did not start", file=sys.stderr)
             return 1
+        # A demo book for the sandbox's customers, so every collections stage has someone in it.
+        subprocess.run([cli, "seed-demo"], env=env, check=False)  # noqa: S603
         print(f"""
 csp-guard is running:
   app        http://127.0.0.1:{APP_PORT}/api   (try: curl http://127.0.0.1:{APP_PORT}/api/health)

@@ -17,12 +17,16 @@ from lib.billing.provider import WebhookAuthError, WebhookSecretError
 from lib.billing.registry import UnknownProviderError
 from lib.domain.events import EventValidationError
 from lib.domain.ledger import LedgerError
+from lib.domain.policy import HoldError, NaiveDatetimeError
 from lib.domain.policy_file import PolicyError
+from lib.partner_center.errors import AuthenticationError, PartnerCenterError
 from lib.services.customer_view import CustomerNotFound
 from lib.services.receive_webhook import PayloadTooLarge, WebhookNotConfigured
+from lib.services.suspension import CustomerNotInPartnerCenter, UnknownReason, UnknownSubscriptions
 from lib.settings import SettingsError, get_settings
 from lib.store.entities import EntityMappingError
 from lib.store.errors import ConcurrencyConflict, StorageUnavailable
+from lib.store.leases import LeaseHeld
 from lib.structured_logging import current_correlation_id, invocation_context
 from lib.web.operator_auth import Actor, easy_auth_enabled, operator_from_headers
 from lib.web.problems import ProblemError, problem_response
@@ -41,6 +45,15 @@ def _none(exc: Exception) -> dict[str, Any]:
 # (exception type, status, problem slug, extra members): the first match wins, so specific types go first.
 _ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
     (UnknownProviderError, 404, "unknown-provider", _none),
+    (UnknownReason, 400, "invalid-reason", lambda e: {"field": "reason"}),
+    (UnknownSubscriptions, 404, "unknown-subscription", lambda e: {"field": "subscription_ids"}),
+    (CustomerNotInPartnerCenter, 404, "unknown-customer", _none),
+    (HoldError, 400, "invalid-hold", _none),
+    (NaiveDatetimeError, 400, "invalid-time", _none),
+    (LeaseHeld, 409, "busy", _none),
+    (AuthenticationError, 502, "partner-center-auth", _none),
+    (PartnerCenterError, 502, "partner-center", lambda e: {"partner_center_code": getattr(e, "code", None),
+                                                           "ms_request_id": getattr(e, "request_id", None)}),
     (CustomerNotFound, 404, "unknown-customer", _none),
     (PayloadTooLarge, 413, "payload-too-large", _none),
     (WebhookAuthError, 401, "invalid-signature", _none),

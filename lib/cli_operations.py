@@ -1,0 +1,122 @@
+"""The `csp-guard` words that act on customers: scan, suspend, restore, reconcile, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from lib.domain.events import EventValidationError, customer_id_field
+
+EXIT_USAGE = 2
+
+
+class OperationError(Exception):
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _customer(text: str) -> str:
+    try:
+        return customer_id_field(text, "customer_id")
+    except EventValidationError as exc:
+        raise OperationError(str(exc), EXIT_USAGE) from exc
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def scan(args: argparse.Namespace) -> int:
+    from lib.app_context import get_context
+    from lib.services.delinquency_scan import as_of_date
+    from lib.store.leases import LeaseHeld
+
+    context = get_context()
+    try:
+        as_of = as_of_date(args.as_of, context.policy) if args.as_of else datetime.now(UTC)
+    except ValueError as exc:
+        raise OperationError(f"--as-of: {exc}", EXIT_USAGE) from exc
+    scanner = context.delinquency_scan()
+    if args.dry_run:
+        report = scanner.preview(as_of)
+    else:
+        context.clock = lambda: as_of
+        try:
+            report = scanner.run(as_of, actor="cli")
+        except LeaseHeld as exc:
+            raise OperationError(str(exc)) from exc
+    for change in report.changes:
+        verb = "suspend" if change.suspend else "restore" if change.restore else "move"
+        print(f"{change.customer_id}  {change.from_stage} -> {change.to_stage}  [{verb}]  {change.decision.reason}")
+    counts = report.counts()
+    print(f"{'preview' if args.dry_run else report.status}: as of {as_of.isoformat()}; accounts {counts['accounts']}, "
+          f"changed {counts['changed']}, suspended {counts['suspended']}, restored {counts['restored']}, "
+          f"withheld {counts['withheld']}" + (f"; STOPPED: {report.stopped}" if report.stopped else ""))
+    return 1 if report.errors else 0
+
+
+def suspend(args: argparse.Namespace) -> int:
+    from lib.app_context import get_context
+
+    action = get_context().suspension().suspend(_customer(args.customer_id), reason=args.reason,
+                                                actor=f"cli:{args.actor}", note=args.note or "",
+                                                subscription_ids=args.subscription or None)
+    _print(action.as_json())
+    return 0 if action.status in ("confirmed", "noop", "shadow") else 1
+
+
+def restore(args: argparse.Namespace) -> int:
+    from lib.app_context import get_context
+
+    action = get_context().suspension().restore(_customer(args.customer_id), reason=args.reason,
+                                                actor=f"cli:{args.actor}", note=args.note or "")
+    _print(action.as_json())
+    return 0 if action.status in ("confirmed", "noop", "shadow") else 1
+
+
+def reconcile(args: argparse.Namespace) -> int:
+    from lib.app_context import get_context
+
+    report = get_context().reconciler().run()
+    for drift in report.drift:
+        print(f"drift: {drift}")
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    print(f"reconcile: {report.counts()}")
+    return 1 if report.errors or report.still_failing else 0
+
+
+def seed_demo(args: argparse.Namespace) -> int:
+    from lib.app_context import get_context
+    from lib.services.demo_book import seed_demo_book
+
+    recorded = seed_demo_book(get_context().ingestion(), today=datetime.now(UTC))
+    print(f"seed-demo: {recorded} billing events recorded for the sandbox's demo customers")
+    return 0
+
+
+def register(sub: Any) -> None:
+    from lib.services.suspension import REASONS
+
+    scan_cmd = sub.add_parser("scan", help="run the delinquency scan (or preview it with --dry-run)")
+    scan_cmd.add_argument("--as-of", help="evaluate as of this date (YYYY-MM-DD) or timestamp")
+    scan_cmd.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
+    scan_cmd.set_defaults(handler=scan)
+    for name, handler, text in (("suspend", suspend, "suspend a customer's subscriptions for a reason"),
+                                ("restore", restore, "remove a reason; restore what csp-guard suspended")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("customer_id")
+        cmd.add_argument("--reason", required=True, choices=REASONS)
+        cmd.add_argument("--note", default="")
+        cmd.add_argument("--actor", default="operator", help="who is acting, for the audit trail")
+        if name == "suspend":
+            cmd.add_argument("--subscription", action="append", help="only this subscription (repeatable)")
+        cmd.set_defaults(handler=handler)
+    recon = sub.add_parser("reconcile", help="finish pending actions and report drift from Partner Center")
+    recon.set_defaults(handler=reconcile)
+    demo = sub.add_parser("seed-demo", help="record a demo book of invoices and payments for the sandbox customers")
+    demo.set_defaults(handler=seed_demo)

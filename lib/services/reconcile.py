@@ -1,0 +1,126 @@
+"""Reconcile: finish what was left pending, and compare what we believe with what Partner Center says.
+
+- Every open action (an intent a crash interrupted, or a failure) is completed through the suspension service,
+  which re-reads Partner Center first and so never repeats a change that already landed.
+- Every subscription csp-guard holds a reason for, or suspended, is compared with Partner Center. A subscription
+  reactivated or suspended by hand is recorded as drift and left alone: csp-guard never overrides an operator's
+  change made in Partner Center.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lib.partner_center.errors import NotFoundError, PartnerCenterError
+from lib.partner_center.models import Subscription
+from lib.services.partner_center_port import SubscriptionsPort
+from lib.services.suspension import SuspensionService
+from lib.store.actions import Actions
+from lib.store.runs import RunLog
+from lib.store.subscriptions import Subscriptions, SubscriptionState
+
+log = logging.getLogger("csp_guard.reconcile")
+JOB = "reconcile"
+SETTLE = timedelta(seconds=60)  # leave actions this young to the request still working on them
+
+
+@dataclass
+class ReconcileReport:
+    completed: int = 0
+    still_failing: int = 0
+    drift: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, Any]:
+        return {"completed": self.completed, "still_failing": self.still_failing, "drift": len(self.drift),
+                "errors": len(self.errors)}
+
+
+class Reconciler:
+    def __init__(self, partner_center: SubscriptionsPort, suspension: SuspensionService, actions: Actions,
+                 subscriptions: Subscriptions, runs: RunLog) -> None:
+        self._pc = partner_center
+        self._suspension = suspension
+        self._actions = actions
+        self._subscriptions = subscriptions
+        self._runs = runs
+
+    def run(self, *, correlation_id: str | None = None, now: datetime | None = None) -> ReconcileReport:
+        now = now or datetime.now(UTC)
+        report = ReconcileReport()
+        run_id = self._runs.start(JOB, correlation_id=correlation_id)
+        status = "succeeded"
+        try:
+            self._complete_open_actions(report, now)
+            if self._suspension.enforcing:
+                self._compare_with_partner_center(report)
+        except Exception as exc:
+            report.errors.append(f"reconcile aborted: {type(exc).__name__}: {exc}")
+            status = "failed"
+            raise
+        finally:
+            if report.errors or report.still_failing:
+                status = "failed"
+            self._runs.finish(JOB, run_id, status=status, counts=report.counts(), errors=report.errors)
+        return report
+
+    def _complete_open_actions(self, report: ReconcileReport, now: datetime) -> None:
+        for action in list(self._actions.open_actions()):
+            if action.kind not in ("suspend", "restore"):
+                continue
+            if action.updated_at is not None and now - action.updated_at < SETTLE:
+                continue
+            try:
+                done = self._suspension.complete(action)
+            except PartnerCenterError as exc:
+                report.errors.append(f"{action.customer_id}/{action.action_id}: {exc}")
+                continue
+            if done.status == "confirmed":
+                report.completed += 1
+            else:
+                report.still_failing += 1
+
+    def _compare_with_partner_center(self, report: ReconcileReport) -> None:
+        by_customer: dict[str, list[SubscriptionState]] = {}
+        for state in self._subscriptions.all():
+            if state.reasons or state.suspended_by_us:
+                by_customer.setdefault(state.customer_id, []).append(state)
+        for customer_id, states in by_customer.items():
+            try:
+                live = {s.id: s for s in self._pc.list_subscriptions(customer_id)}
+            except NotFoundError:
+                report.drift.append({"customer_id": customer_id, "drift": "customer no longer in Partner Center"})
+                continue
+            except PartnerCenterError as exc:
+                report.errors.append(f"{customer_id}: {exc}")
+                continue
+            for state in states:
+                self._compare(report, state, live.get(state.subscription_id))
+
+    def _compare(self, report: ReconcileReport, state: SubscriptionState, sub: Subscription | None) -> None:
+        found = "deleted" if sub is None else sub.status
+        drift = None
+        if state.suspended_by_us and found == "active":
+            drift = "reactivated outside csp-guard"
+        elif state.reasons and not state.suspended_by_us and found == "active" and state.pc_status == "suspended":
+            drift = "reactivated outside csp-guard (it had been suspended by hand)"
+        elif not state.suspended_by_us and state.pc_status == "active" and found == "suspended":
+            drift = "suspended outside csp-guard"
+        elif found not in ("active", "suspended"):
+            drift = f"now {found}"
+        if drift is None:
+            return
+        # Recorded, never overridden: an operator's change in Partner Center wins.
+        self._subscriptions.save(dataclasses.replace(state, pc_status=found, drift=drift,
+                                                     suspended_by_us=state.suspended_by_us and found == "suspended"))
+        self._actions.record(state.customer_id, kind="drift", reason=",".join(sorted(state.reasons)),
+                             actor=JOB, status="recorded", note=drift,
+                             details={"subscription_id": state.subscription_id, "was": state.pc_status,
+                                      "now": found})
+        report.drift.append({"customer_id": state.customer_id, "subscription_id": state.subscription_id,
+                             "drift": drift})
+        log.warning("drift on %s/%s: %s", state.customer_id, state.subscription_id, drift)
