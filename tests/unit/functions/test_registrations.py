@@ -6,12 +6,9 @@ from lib.devhost.registrations import read_registrations
 from lib.web.api_catalog import OPERATIONS
 
 
-@pytest.fixture(scope="module")
-def functions():
-    import function_app
-
-    # get_functions() may be called once per app object.
-    return {f.get_function_name(): f for f in function_app.app.get_functions()}
+@pytest.fixture
+def functions(registered):
+    return registered
 
 
 def http_spec(function):

@@ -1,0 +1,23 @@
+"""Timer registrations, read once per module as the Functions worker reads them."""
+
+import pytest
+
+
+@pytest.fixture
+def timers(registered):
+    found = {}
+    for function in registered.values():
+        spec = function.get_trigger().get_dict_repr()
+        if spec["type"] == "timerTrigger":
+            found[function.get_function_name()] = spec
+    return found
+
+
+def test_timer_delinquency_scan_runs_on_its_setting_with_the_monitor(timers):
+    spec = timers["delinquency_scan"]
+    assert (spec["schedule"], spec["runOnStartup"], spec["useMonitor"]) == ("%SCAN_SCHEDULE%", False, True)
+
+
+def test_timer_reconcile_runs_on_its_setting(timers):
+    spec = timers["reconcile"]
+    assert (spec["schedule"], spec["runOnStartup"], spec["useMonitor"]) == ("%RECONCILE_SCHEDULE%", False, True)
