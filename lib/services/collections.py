@@ -54,6 +54,7 @@ class Applied:
     suspended: bool = False
     restored: bool = False
     withheld: str | None = None  # kill_switch | cap
+    shadow: bool = False  # shadow mode decided a suspension and called nothing
 
 
 class CollectionsEnforcer:
@@ -108,7 +109,7 @@ class CollectionsEnforcer:
         decision = change.decision
         suspended_flag = row.suspended_for_non_payment
         withheld: str | None = None
-        suspended = restored = False
+        suspended = restored = shadow = False
         if change.notify:
             self._actions.record(cid, kind="notify", reason=NON_PAYMENT, actor=actor, note=decision.reason,
                                  status="recorded", details={"stage": decision.stage, "from": change.from_stage},
@@ -121,6 +122,7 @@ class CollectionsEnforcer:
             else:
                 action = self._suspension.suspend_locked(cid, reason=NON_PAYMENT, actor=actor, note=decision.reason,
                                                          correlation_id=correlation_id)
+                shadow = action.status == "shadow"
                 suspended = action.status in ("confirmed", "noop", "failed", "intent")
                 suspended_flag = suspended_flag or suspended
             if withheld:
@@ -133,4 +135,4 @@ class CollectionsEnforcer:
             restored, suspended_flag = True, False
         since = as_of if change.to_stage != change.from_stage else (row.stage_since or as_of)
         self._accounts.set_stage(cid, change.to_stage, since=since, suspended_for_non_payment=suspended_flag)
-        return Applied(change, suspended, restored, withheld)
+        return Applied(change, suspended, restored, withheld, shadow)

@@ -41,6 +41,7 @@ class ScanReport:
     changes: list[PlannedChange] = field(default_factory=list)
     changed: int = 0
     suspended: int = 0
+    shadow_suspensions: int = 0  # decided and recorded in shadow mode; nothing called
     restored: int = 0
     notified: int = 0
     withheld: Counter[str] = field(default_factory=Counter)
@@ -57,7 +58,8 @@ class ScanReport:
 
     def counts(self) -> dict[str, Any]:
         return {"accounts": self.accounts, "stages": dict(self.stages), "changed": self.changed,
-                "suspended": self.suspended, "restored": self.restored, "notified": self.notified,
+                "suspended": self.suspended, "shadow_suspensions": self.shadow_suspensions,
+                "restored": self.restored, "notified": self.notified,
                 "withheld": dict(self.withheld), "errors": len(self.errors), "seconds": round(self.seconds, 3)}
 
     def as_json(self) -> dict[str, Any]:
@@ -107,7 +109,7 @@ class DelinquencyScan:
             if budget.exhausted:
                 report.stopped = (f"{CAP_MESSAGE}: {budget.used} suspensions made, {budget.refused} more withheld "
                                   f"(MAX_SUSPENSIONS_PER_RUN={budget.limit})")
-                log.error(CAP_MESSAGE + ": %s", report.stopped)
+                log.error("%s", report.stopped)
             report.seconds = time.perf_counter() - started
             self._runs.finish(JOB, report.run_id, status=report.status, counts=report.counts(), errors=report.errors)
             self._leases.release(lease)
@@ -143,6 +145,7 @@ class DelinquencyScan:
                 self._list(report, applied.change)
                 report.notified += int(applied.change.notify)
             report.suspended += int(applied.suspended)
+            report.shadow_suspensions += int(applied.shadow)
             report.restored += int(applied.restored)
             if applied.withheld:
                 report.withheld[applied.withheld] += 1
