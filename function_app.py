@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions import customers, health, reports, scans, webhooks
+from functions import customers, health, reports, scans, service_requests, webhooks
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(health.bp)
@@ -12,3 +12,4 @@ app.register_functions(webhooks.bp)
 app.register_functions(customers.bp)
 app.register_functions(reports.bp)
 app.register_functions(scans.bp)
+app.register_functions(service_requests.bp)

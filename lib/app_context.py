@@ -20,10 +20,12 @@ from lib.services.collections import CollectionsEnforcer
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.ingest_event import LedgerIngestion
 from lib.services.reconcile import Reconciler
+from lib.services.service_requests import ServiceRequestService
 from lib.services.suspension import SuspensionService
 from lib.settings import Settings, get_settings
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
+from lib.store.cases import Cases
 from lib.store.leases import CustomerLocks, Leases
 from lib.store.ledger import LedgerBook
 from lib.store.queues import MessageQueue
@@ -43,6 +45,7 @@ class AppContext:
     _ledger: LedgerBook | None = field(default=None, repr=False)
     _accounts: Accounts | None = field(default=None, repr=False)
     _partner_center: PartnerCenterClient | None = field(default=None, repr=False)
+    _service_requests_service: ServiceRequestService | None = field(default=None, repr=False)
     # What "now" is for decisions made outside a scan (the payment hook); replaced only by scenario tests that
     # replay a collections timeline.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
@@ -129,6 +132,21 @@ class AppContext:
     def delinquency_scan(self) -> DelinquencyScan:
         return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,
                                ScanSettings(max_suspensions=self.settings.max_suspensions_per_run))
+
+    @property
+    def cases(self) -> Cases:
+        return Cases(self.tables.table("cases"))
+
+    def service_requests_service(self) -> ServiceRequestService:
+        if self._service_requests_service is None:
+            with self._lock:
+                if self._service_requests_service is None:
+                    # One per process: it caches the support topic it looked up.
+                    self._service_requests_service = ServiceRequestService(
+                        self.partner_center, self.cases, self.service_requests, CustomerLocks(self.leases),
+                        topic_id=self.settings.partner_center.service_request_topic_id,
+                        agent_locale=self.settings.partner_center.agent_locale)
+        return self._service_requests_service
 
     def reconciler(self) -> Reconciler:
         return Reconciler(self.partner_center, self.suspension(), self.actions, self.subscriptions, self.runs)

@@ -77,6 +77,11 @@ class MessageQueue:
         translate_errors(lambda: self._client.update_message(
             message.id, message.pop_receipt, visibility_timeout=visibility_timeout))
 
+    def send_poison(self, body: bytes, reason: str) -> None:
+        """Poisons a message the function knows can never succeed, without waiting out the host's retries.
+        The body is kept as received, like the host's own poison messages; the reason goes to the caller's log."""
+        translate_errors(lambda: self._poison.send_message(body))
+
     def move_to_poison(self, message: ReceivedMessage) -> None:
         translate_errors(lambda: self._poison.send_message(message.body))
         self.delete(message)

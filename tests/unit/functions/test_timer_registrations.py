@@ -21,3 +21,9 @@ def test_timer_delinquency_scan_runs_on_its_setting_with_the_monitor(timers):
 def test_timer_reconcile_runs_on_its_setting(timers):
     spec = timers["reconcile"]
     assert (spec["schedule"], spec["runOnStartup"], spec["useMonitor"]) == ("%RECONCILE_SCHEDULE%", False, True)
+
+
+def test_queue_create_service_request_reads_the_queue_named_by_its_setting(registered):
+    spec = registered["create_service_request"].get_trigger().get_dict_repr()
+    assert (spec["type"], spec["queueName"], spec["connection"]) == (
+        "queueTrigger", "%SERVICE_REQUESTS_QUEUE%", "AzureWebJobsStorage")

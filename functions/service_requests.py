@@ -1,0 +1,104 @@
+"""Fraud and misuse cases, and the 21Vianet service requests made about them (queue-triggered, exactly once)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import azure.functions as func
+
+from lib.app_context import get_context
+from lib.domain.events import customer_id_field
+from lib.store.cases import CASE_STATUSES
+from lib.structured_logging import invocation_context
+from lib.web.endpoint import Actor, operator_endpoint
+from lib.web.problems import ProblemError, json_response, read_json_body
+
+bp = func.Blueprint()
+log = logging.getLogger("csp_guard.service_requests")
+SEVERITIES = ("Minimal", "Moderate", "Critical")
+
+
+@bp.queue_trigger(arg_name="msg", queue_name="%SERVICE_REQUESTS_QUEUE%", connection="AzureWebJobsStorage")
+def create_service_request(msg: func.QueueMessage) -> None:
+    with invocation_context("create_service_request") as correlation_id:
+        case = get_context().service_requests_service().handle(msg.get_body(), correlation_id=correlation_id)
+        if case is not None:
+            log.info("case %s: service request %s", case.case_id, case.service_request_id)
+
+
+@bp.route(route="customers/{customer_id}/service-requests", methods=["POST"])
+@operator_endpoint
+def request_service(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
+    body = read_json_body(req)
+    if not isinstance(body, dict):
+        raise ProblemError(400, "the body must be a JSON object", problem="invalid-body")
+    for name in ("title", "description"):
+        if not isinstance(body.get(name), str) or not body[name].strip():
+            raise ProblemError(400, f"{name} is required", problem="invalid-body", field=name)
+    severity = body.get("severity", "Moderate")
+    if severity not in SEVERITIES:
+        raise ProblemError(400, f"severity must be one of {', '.join(SEVERITIES)}", problem="invalid-body",
+                           field="severity")
+    reason = body.get("reason", "misuse")
+    if reason not in ("fraud", "misuse"):
+        raise ProblemError(400, "reason must be fraud or misuse", problem="invalid-body", field="reason")
+    context = get_context()
+    case_id = body.get("case_id")
+    if case_id is not None:
+        case = context.cases.get(customer_id, str(case_id))
+        if case is None:
+            raise ProblemError(404, f"no case {case_id} for this customer", problem="unknown-case", field="case_id")
+        case = context.cases.save(dataclasses.replace(case, title=body["title"], description=body["description"],
+                                                      severity=severity))
+    else:
+        case = context.cases.open(customer_id, reason=reason, title=body["title"], description=body["description"],
+                                  severity=severity, source=f"operator:{actor.name}")
+    context.service_requests_service().enqueue(case)
+    return json_response({"case_id": case.case_id, "status": case.status, "queued": True}, status=202)
+
+
+@bp.route(route="cases", methods=["GET"])
+@operator_endpoint
+def list_cases(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    status = req.params.get("status")
+    if status is not None and status not in CASE_STATUSES:
+        raise ProblemError(400, f"status must be one of {', '.join(CASE_STATUSES)}", problem="invalid-query")
+    return json_response({"items": [c.as_json() for c in get_context().cases.list(status=status)]})
+
+
+@bp.route(route="cases/{customer_id}/{case_id}", methods=["GET"])
+@operator_endpoint
+def get_case(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
+    case = get_context().cases.get(customer_id, req.route_params["case_id"])
+    if case is None:
+        raise ProblemError(404, "no such case", problem="unknown-case")
+    return json_response(case.as_json())
+
+
+@bp.route(route="cases/{customer_id}/{case_id}/resolve", methods=["POST"])
+@operator_endpoint
+def resolve_case(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
+    body = read_json_body(req)
+    outcome = body.get("outcome") if isinstance(body, dict) else None
+    if outcome not in ("cleared", "confirmed"):
+        raise ProblemError(400, "outcome must be cleared or confirmed", problem="invalid-body", field="outcome")
+    note = body.get("note", "") if isinstance(body, dict) else ""
+    context = get_context()
+    case = context.cases.get(customer_id, req.route_params["case_id"])
+    if case is None:
+        raise ProblemError(404, "no such case", problem="unknown-case")
+    if case.status in ("resolved", "confirmed"):
+        raise ProblemError(409, f"the case is already {case.status}", problem="case-closed")
+    action = None
+    if outcome == "cleared":
+        # Lifts this case's reason through the suspension rules: other reasons (non-payment) still hold.
+        action = context.suspension().restore(customer_id, reason=case.reason, actor=actor.name,
+                                              note=f"case {case.case_id} cleared: {note}")
+    closed = context.cases.save(dataclasses.replace(
+        case, status="resolved" if outcome == "cleared" else "confirmed", outcome=outcome, resolved_by=actor.name,
+        notes=(*case.notes, f"{actor.name}: {outcome}: {note}")))
+    return json_response({**closed.as_json(), "restore_action": action.as_json() if action else None})

@@ -1,0 +1,180 @@
+"""21Vianet service requests about suspicious activity, created exactly once per case.
+
+Operators and the fraud poll open a case and enqueue a message; the queue function creates the service request
+through Partner Center. Exactly once, even when the message is delivered twice or the function crashes after the
+POST: the request's title carries the case id, the case row keeps the created id, and before creating anything the
+function checks the case row and then Partner Center's own list of service requests for that case id. Everything
+for one customer runs under the customer's lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lib.domain.events import EventValidationError, customer_id_field
+from lib.partner_center.client import PartnerCenterClient
+from lib.store.cases import Case, Cases
+from lib.store.errors import ConcurrencyConflict
+from lib.store.leases import CustomerLocks
+from lib.store.queues import MessageQueue
+
+log = logging.getLogger("csp_guard.service_requests")
+SEVERITIES = ("Minimal", "Moderate", "Critical")
+TOPIC_NAME_HINTS = ("fraud", "suspicious", "欺诈", "可疑")
+MAX_TITLE = 200
+
+
+class InvalidMessage(ValueError):
+    """A queue message that can never succeed: it goes straight to the poison queue with this reason."""
+
+
+class NoSupportTopic(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServiceRequestMessage:
+    case_id: str
+    customer_id: str
+    title: str
+    description: str
+    severity: str
+    support_topic_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+def parse_message(body: bytes) -> ServiceRequestMessage:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidMessage(f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidMessage("not a JSON object")
+    for name in ("case_id", "customer_id", "title", "description", "severity"):
+        if not isinstance(data.get(name), str) or not data[name].strip():
+            raise InvalidMessage(f"{name} is missing or empty")
+    try:
+        customer = customer_id_field(data["customer_id"], "customer_id")
+    except EventValidationError as exc:
+        raise InvalidMessage(str(exc)) from None
+    if data["severity"] not in SEVERITIES:
+        raise InvalidMessage(f"severity must be one of {', '.join(SEVERITIES)}, got {data['severity']!r}")
+    topic = data.get("support_topic_id")
+    if topic is not None and (not isinstance(topic, str) or not topic):
+        raise InvalidMessage("support_topic_id must be a non-empty string when given")
+    return ServiceRequestMessage(data["case_id"], customer, data["title"].strip(), data["description"],
+                                 data["severity"], topic)
+
+
+def request_title(case_id: str, title: str) -> str:
+    """The case id leads the title, so Partner Center's own list can tell whether a case was already reported."""
+    return f"[{case_id}] {title}"[:MAX_TITLE]
+
+
+class ServiceRequestService:
+    def __init__(self, partner_center: PartnerCenterClient, cases: Cases, queue: MessageQueue, locks: CustomerLocks,
+                 *, topic_id: str | None, agent_locale: str,
+                 after_post: Callable[[str], None] | None = None) -> None:
+        self._pc = partner_center
+        self._cases = cases
+        self._queue = queue
+        self._locks = locks
+        self._topic_id = topic_id
+        self._locale = agent_locale
+        self._after_post = after_post  # tests inject a crash here
+        self._topic_lock = threading.Lock()
+
+    def enqueue(self, case: Case) -> None:
+        message = ServiceRequestMessage(case.case_id, case.customer_id, case.title, case.description, case.severity)
+        self._queue.send_json(message.as_json())
+
+    def handle(self, body: bytes, *, correlation_id: str | None = None) -> Case | None:
+        """The queue function's work. Invalid messages are poisoned at once with their reason recorded; Partner
+        Center and storage failures raise, so the host retries and finally poisons the message."""
+        try:
+            message = parse_message(body)
+            with self._locks.hold(message.customer_id):
+                return self._create_once(message, correlation_id)
+        except InvalidMessage as exc:
+            self._poison(body, str(exc))
+            return None
+
+    def _create_once(self, message: ServiceRequestMessage, correlation_id: str | None) -> Case:
+        case = self._cases.get(message.customer_id, message.case_id)
+        if case is None:
+            raise InvalidMessage(f"no case {message.case_id} for customer {message.customer_id}")
+        if case.service_request_id:
+            log.info("case %s already has service request %s", case.case_id, case.service_request_id)
+            return case
+        title = request_title(case.case_id, message.title)
+        marker = f"[{case.case_id}]"
+        existing = next((sr for sr in self._pc.list_service_requests(correlation_id=correlation_id)
+                         if sr.title.startswith(marker)), None)
+        if existing is not None:
+            # Created before a crash (or by a concurrent delivery) and never recorded: adopt it.
+            return self._record(case, existing.id, existing.status)
+        topic = message.support_topic_id or self._support_topic(correlation_id)
+        created = self._pc.create_service_request(title=title, description=message.description,
+                                                  severity=message.severity, support_topic_id=topic,
+                                                  agent_locale=self._locale, correlation_id=correlation_id)
+        if self._after_post is not None:
+            self._after_post(created.value.id)
+        log.info("service request %s created for case %s", created.value.id, case.case_id,
+                 extra={"ms_request_id": created.request_id})
+        return self._record(case, created.value.id, created.value.status)
+
+    def _record(self, case: Case, request_id: str, status: str) -> Case:
+        for _ in range(5):
+            try:
+                return self._cases.save(dataclasses.replace(
+                    case, service_request_id=request_id, service_request_status=status,
+                    status="reported" if case.status == "open" else case.status, service_request_error=None))
+            except ConcurrencyConflict:
+                fresh = self._cases.get(case.customer_id, case.case_id)
+                if fresh is None:
+                    raise
+                case = fresh
+        raise ConcurrencyConflict(f"case {case.case_id} kept changing while recording its service request")
+
+    def _support_topic(self, correlation_id: str | None) -> str:
+        with self._topic_lock:
+            if self._topic_id:
+                return self._topic_id
+            topics = self._pc.list_support_topics(correlation_id=correlation_id)
+            chosen = next((t for t in topics if any(h in t.name.lower() for h in TOPIC_NAME_HINTS)), None)
+            if chosen is None:
+                raise NoSupportTopic("no support topic about fraud found; set SERVICE_REQUEST_TOPIC_ID")
+            self._topic_id = chosen.id  # cached for the life of the process
+            return chosen.id
+
+    def _poison(self, body: bytes, reason: str) -> None:
+        log.error("service request message poisoned: %s", reason)
+        self._queue.send_poison(body, reason)
+        identifiers = _identifiers(body)
+        if identifiers is None:
+            return
+        case = self._cases.get(*identifiers)
+        if case is not None:
+            with_note = dataclasses.replace(case, service_request_error=f"message poisoned: {reason}")
+            try:
+                self._cases.save(with_note)
+            except ConcurrencyConflict:
+                log.warning("could not record the poison reason on case %s", case.case_id)
+
+
+def _identifiers(body: bytes) -> tuple[str, str] | None:
+    try:
+        data: Mapping[str, Any] = json.loads(body)
+        customer = customer_id_field(data.get("customer_id"), "customer_id")
+        case_id = data.get("case_id")
+    except (ValueError, TypeError, AttributeError, EventValidationError):
+        return None
+    return (customer, case_id) if isinstance(case_id, str) and case_id else None
