@@ -41,6 +41,15 @@ def reconcile(timer: func.TimerRequest) -> None:
         log.info("reconcile: %s", report.counts())
 
 
+@bp.timer_trigger(schedule="%FRAUD_POLL_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def fraud_events_poll(timer: func.TimerRequest) -> None:
+    with invocation_context("fraud_events_poll") as correlation_id:
+        if timer.past_due:
+            log.warning("fraud events poll is running late (past due)")
+        report = get_context().fraud_poll().run(correlation_id=correlation_id)
+        log.info("fraud events poll: %s", report.counts())
+
+
 @bp.route(route="scan", methods=["POST"])
 @operator_endpoint
 def run_scan(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:

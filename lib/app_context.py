@@ -18,6 +18,7 @@ from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.factory import build_client
 from lib.services.collections import CollectionsEnforcer
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
+from lib.services.fraud_detection import FraudDetection, FraudPoll
 from lib.services.ingest_event import LedgerIngestion
 from lib.services.reconcile import Reconciler
 from lib.services.service_requests import ServiceRequestService
@@ -33,6 +34,7 @@ from lib.store.runs import RunLog
 from lib.store.subscriptions import Subscriptions
 from lib.store.tables import TableStore
 from lib.store.unmatched import UnmatchedEvents
+from lib.store.watermarks import Watermarks
 
 
 @dataclass
@@ -147,6 +149,14 @@ class AppContext:
                         topic_id=self.settings.partner_center.service_request_topic_id,
                         agent_locale=self.settings.partner_center.agent_locale)
         return self._service_requests_service
+
+    def fraud_detection(self) -> FraudDetection:
+        return FraudDetection(self.policy, self.partner_center, self.cases, self.ledger, self.suspension(),
+                              self.service_requests_service(), paused=self.settings.enforcement_paused)
+
+    def fraud_poll(self) -> FraudPoll:
+        return FraudPoll(self.fraud_detection(), self.partner_center, self.runs,
+                         Watermarks(self.tables.table("runs")))
 
     def reconciler(self) -> Reconciler:
         return Reconciler(self.partner_center, self.suspension(), self.actions, self.subscriptions, self.runs)

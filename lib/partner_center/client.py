@@ -25,7 +25,15 @@ from lib.partner_center.errors import (
     PartnerCenterError,
     RetriesExhaustedError,
 )
-from lib.partner_center.models import CallResult, Customer, FraudEvent, ServiceRequest, Subscription, SupportTopic
+from lib.partner_center.models import (
+    CallResult,
+    Customer,
+    FraudEvent,
+    ServiceRequest,
+    Subscription,
+    SupportTopic,
+    UsageSummary,
+)
 from lib.partner_center.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds
 from lib.partner_center.tokens import TokenProvider
 
@@ -73,11 +81,25 @@ class PartnerCenterClient:
         result = self._json("PATCH", path, correlation_id, body=subscription.with_status(status))
         return CallResult(Subscription.from_json(result.value), result.request_id, result.correlation_id)
 
+    def get_usage_summary(self, customer_id: str, *, correlation_id: str | None = None) -> UsageSummary:
+        result = self._json("GET", f"/v1/customers/{_seg(customer_id)}/usagesummary", correlation_id)
+        return UsageSummary.from_json(customer_id, result.value)
+
+    def set_usage_budget(self, customer_id: str, amount_minor: int, *,
+                         correlation_id: str | None = None) -> CallResult[dict[str, Any]]:
+        """Sets the customer's Azure spending budget (Partner Center warns the customer as it is used)."""
+        amount = f"{amount_minor // 100}.{amount_minor % 100:02d}"
+        return self._json("PATCH", f"/v1/customers/{_seg(customer_id)}/usagebudget", correlation_id,
+                          body={"amount": amount})
+
     # --- fraud events and service requests ---
 
-    def list_fraud_events(self, *, status: str | None = None,
+    def list_fraud_events(self, *, status: str | None = None, customer_id: str | None = None,
                           correlation_id: str | None = None) -> Iterator[FraudEvent]:
-        query = f"?eventStatus={quote(status)}" if status else ""
+        params = [f"eventStatus={quote(status)}"] if status else []
+        if customer_id:
+            params.append(f"customerTenantId={quote(customer_id)}")
+        query = "?" + "&".join(params) if params else ""
         for item in self._pages(f"/v1/fraudEvents{query}", correlation_id):
             yield FraudEvent.from_json(item)
 

@@ -114,3 +114,28 @@ class FraudEvent:
             event_status=str(data.get("eventStatus", "")), event_time=str(data.get("eventTime", "")),
             severity=str(data.get("severity", "")), entity_name=str(data.get("entityName", "")), raw=dict(data),
         )
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    """A customer's Azure usage this billing period. Partner Center sends decimal amounts in the major unit;
+    they are kept as integer minor units here."""
+
+    customer_id: str
+    total_cost: int
+    currency: str
+    budget: int | None = None
+
+    @classmethod
+    def from_json(cls, customer_id: str, data: Mapping[str, Any]) -> UsageSummary:
+        budget = (data.get("budget") or {}).get("amount")
+        return cls(customer_id=customer_id, total_cost=to_minor_units(data.get("totalCost", 0)),
+                   currency=str(data.get("currencyCode") or "CNY"),
+                   budget=to_minor_units(budget) if budget not in (None, 0, "0") else None)
+
+
+def to_minor_units(value: Any) -> int:
+    """A decimal amount in yuan (as text or JSON number) as whole fen, rounded half-up; never via float maths."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))

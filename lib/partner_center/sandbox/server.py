@@ -38,6 +38,8 @@ _SUB = re.compile(r"^/v1/customers/([^/]+)/subscriptions/([^/]+)$")
 _SUBS = re.compile(r"^/v1/customers/([^/]+)/subscriptions$")
 _CUSTOMER = re.compile(r"^/v1/customers/([^/]+)$")
 _SR = re.compile(r"^/v1/servicerequests/([^/]+)$")
+_USAGE = re.compile(r"^/v1/customers/([^/]+)/usagesummary$")
+_BUDGET = re.compile(r"^/v1/customers/([^/]+)/usagebudget$")
 _ADMIN_SR = re.compile(r"^/_sandbox/servicerequests/([^/]+)/status$")
 _TRANSITIONS = {("active", "suspended"), ("suspended", "active"), ("active", "active"), ("suspended", "suspended")}
 
@@ -133,9 +135,23 @@ def _api(state: SandboxState, method: str, path: str, query: dict[str, str], hea
                 return 200, sub
             if method == "PATCH":
                 return 200, _patch_subscription(sub, body)
+        if (match := _USAGE.match(path)) and method == "GET":
+            customer = _customer(state, match.group(1))
+            usage = state.usage.get(customer["id"], {})
+            return 200, {"totalCost": usage.get("totalCost", "0.00"), "currencyCode": "CNY", "currencyLocale": "zh-CN",
+                         "budget": {"amount": usage.get("budget", 0)}, "usageStartTime": now_iso(),
+                         "attributes": {"objectType": "CustomerUsageSummary"}}
+        if (match := _BUDGET.match(path)) and method == "PATCH":
+            customer = _customer(state, match.group(1))
+            if not isinstance(body, dict) or "amount" not in body:
+                raise ApiError(400, "400056", "Invalid input: amount is required")
+            state.usage.setdefault(customer["id"], {})["budget"] = body["amount"]
+            return 200, {"amount": body["amount"], "attributes": {"objectType": "SpendingBudget"}}
         if method == "GET" and path == "/v1/fraudEvents":
             wanted = query.get("eventStatus")
-            events = [e for e in state.fraud_events if not wanted or e["eventStatus"].lower() == wanted.lower()]
+            tenant = (query.get("customerTenantId") or "").lower()
+            events = [e for e in state.fraud_events if (not wanted or e["eventStatus"].lower() == wanted.lower())
+                      and (not tenant or e["customerTenantId"] == tenant)]
             return 200, _collection(state, events, path, query, headers)
         if method == "GET" and path == "/v1/servicerequests/supporttopics":
             return 200, _collection(state, state.support_topics, path, query, headers)

@@ -34,6 +34,7 @@ class SandboxState:
     fraud_events: list[dict[str, Any]] = field(default_factory=list)
     support_topics: list[dict[str, Any]] = field(default_factory=list)
     service_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    usage: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> totalCost, budget (yuan text)
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     page_size: int = 100
@@ -46,6 +47,7 @@ class SandboxState:
             self.subscriptions.clear()
             self.fraud_events.clear()
             self.service_requests.clear()
+            self.usage.clear()
             self.calls.clear()
             self.faults.clear()
             self.support_topics[:] = default_support_topics()
@@ -62,6 +64,8 @@ class SandboxState:
                 for sub in entry.get("subscriptions") or []:
                     resource = subscription_resource(cid, sub)
                     subs[resource["id"]] = resource
+                if entry.get("usage"):
+                    self.usage[cid] = dict(entry["usage"])
                 for event in entry.get("fraudEvents") or []:
                     self.fraud_events.append(fraud_event_resource(cid, entry.get("companyName") or cid, event))
                 added += 1

@@ -18,6 +18,11 @@ def test_timer_delinquency_scan_runs_on_its_setting_with_the_monitor(timers):
     assert (spec["schedule"], spec["runOnStartup"], spec["useMonitor"]) == ("%SCAN_SCHEDULE%", False, True)
 
 
+def test_timer_fraud_events_poll_runs_on_its_setting(timers):
+    spec = timers["fraud_events_poll"]
+    assert (spec["schedule"], spec["runOnStartup"], spec["useMonitor"]) == ("%FRAUD_POLL_SCHEDULE%", False, True)
+
+
 def test_timer_reconcile_runs_on_its_setting(timers):
     spec = timers["reconcile"]
     assert (spec["schedule"], spec["runOnStartup"], spec["useMonitor"]) == ("%RECONCILE_SCHEDULE%", False, True)

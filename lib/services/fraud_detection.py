@@ -1,0 +1,228 @@
+"""Fraud and misuse detection: signals in, cases out, then the policy's fraud actions.
+
+Fed by the `fraud_events_poll` timer (Partner Center fraud events since a watermark, and usage summaries) and at
+once by Partner Center's `azure-fraud-event-detected` webhook; both go through `review_customer`, so a missed
+webhook is caught by the poll and an event seen by both is handled once (each case remembers its event ids).
+A customer has at most one open case; new findings join it. Suspension for `fraud` respects shadow mode and the
+kill switch, but not the non-payment cap: a fraudster is stopped however many there are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lib.domain.fraud_rules import (
+    Finding,
+    FraudSignals,
+    PartnerCenterFraudEvent,
+    actions_for,
+    evaluate_fraud,
+    request_severity,
+)
+from lib.domain.policy import CollectionsPolicy
+from lib.partner_center.client import PartnerCenterClient
+from lib.partner_center.errors import NotFoundError, PartnerCenterError
+from lib.partner_center.models import FraudEvent, UsageSummary
+from lib.services.service_requests import ServiceRequestService
+from lib.services.suspension import SuspensionService
+from lib.store.cases import Case, Cases
+from lib.store.ledger import LedgerBook
+from lib.store.runs import RunLog
+from lib.store.watermarks import Watermarks
+
+log = logging.getLogger("csp_guard.fraud")
+JOB = "fraud_events_poll"
+WATERMARK_KEY = ("watermark", "fraud_events")
+
+
+@dataclass
+class FraudReport:
+    events_seen: int = 0
+    events_new: int = 0
+    customers_reviewed: int = 0
+    findings: int = 0
+    cases_opened: int = 0
+    suspended: int = 0
+    withheld: int = 0
+    service_requests_queued: int = 0
+    budgets_set: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "errors"} | {"errors": len(self.errors)}
+
+
+class FraudDetection:
+    def __init__(self, policy: CollectionsPolicy, partner_center: PartnerCenterClient, cases: Cases,
+                 ledger: LedgerBook, suspension: SuspensionService, service_requests: ServiceRequestService,
+                 *, paused: bool) -> None:
+        self._policy = policy
+        self._pc = partner_center
+        self._cases = cases
+        self._ledger = ledger
+        self._suspension = suspension
+        self._service_requests = service_requests
+        self._paused = paused
+
+    def review_events(self, events: Iterable[FraudEvent], report: FraudReport, *, source: str,
+                      correlation_id: str | None = None, now: datetime | None = None) -> None:
+        by_customer: dict[str, list[FraudEvent]] = defaultdict(list)
+        for event in events:
+            report.events_seen += 1
+            if event.customer_id:
+                by_customer[event.customer_id].append(event)
+        for customer_id, customer_events in by_customer.items():
+            try:
+                self.review_customer(customer_id, customer_events, report, source=source,
+                                     correlation_id=correlation_id, now=now)
+            except (PartnerCenterError, OSError) as exc:
+                report.errors.append(f"{customer_id}: {exc}")
+
+    def review_customer(self, customer_id: str, events: list[FraudEvent], report: FraudReport, *, source: str,
+                        correlation_id: str | None = None, now: datetime | None = None,
+                        usage: UsageSummary | None = None) -> Case | None:
+        now = now or datetime.now(UTC)
+        cases = self._cases.for_customer(customer_id)
+        handled = {event_id for case in cases for event_id in case.event_ids}
+        fresh = [e for e in events if e.event_id and e.event_id not in handled]
+        report.events_new += len(fresh)
+        report.customers_reviewed += 1
+        signals = FraudSignals(
+            customer_id=customer_id, as_of=now, currency=self._policy.currency,
+            partner_center_events=tuple(_event(e) for e in fresh),
+            current_month_cost=usage.total_cost if usage is not None else self._usage(customer_id, correlation_id),
+            summary=self._ledger.load(customer_id).summary,
+        )
+        findings = [f for f in evaluate_fraud(signals, self._policy.fraud)
+                    if f.rule_id == "pc_fraud_event" or not _already_found(cases, f)]
+        if not findings:
+            return None
+        report.findings += len(findings)
+        case = self._record(customer_id, cases, findings, [e.event_id for e in fresh], source, report)
+        suspend, request = actions_for(findings, self._policy.fraud)
+        if suspend:
+            if self._paused:
+                report.withheld += 1
+                log.warning("fraud suspension of %s withheld by ENFORCEMENT_PAUSED", customer_id)
+            else:
+                action = self._suspension.suspend(customer_id, reason="fraud", actor=JOB,
+                                                  note=f"case {case.case_id}: " + "; ".join(f.evidence
+                                                                                            for f in findings),
+                                                  correlation_id=correlation_id)
+                report.suspended += int(action.status in ("confirmed", "failed", "noop", "shadow"))
+        if request and case.service_request_id is None:
+            self._service_requests.enqueue(case)
+            report.service_requests_queued += 1
+        return case
+
+    def apply_prevention(self, usage: UsageSummary, report: FraudReport, correlation_id: str | None = None) -> None:
+        """Gives a customer without a spending budget the policy's default, so overspend is warned early."""
+        budget = self._policy.prevention.new_customer_budget
+        if budget <= 0 or usage.budget is not None:
+            return
+        try:
+            self._pc.set_usage_budget(usage.customer_id, budget, correlation_id=correlation_id)
+            report.budgets_set += 1
+        except PartnerCenterError as exc:
+            report.errors.append(f"{usage.customer_id}: budget: {exc}")
+
+    def _usage(self, customer_id: str, correlation_id: str | None) -> int:
+        try:
+            return self._pc.get_usage_summary(customer_id, correlation_id=correlation_id).total_cost
+        except NotFoundError:
+            return 0
+
+    def _record(self, customer_id: str, cases: list[Case], findings: list[Finding], event_ids: list[str],
+                source: str, report: FraudReport) -> Case:
+        open_case = next((c for c in cases if c.status in ("open", "reported") and c.reason == "fraud"), None)
+        payload = [f.as_json() for f in findings]
+        if open_case is None:
+            report.cases_opened += 1
+            top = max(findings, key=lambda f: {"low": 1, "medium": 2, "high": 3}[f.severity])
+            return self._cases.open(
+                customer_id, reason="fraud", title=f"Suspected fraud: {top.rule_id.replace('_', ' ')}",
+                description="\n".join(f"[{f.severity}] {f.evidence}" for f in findings),
+                severity=request_severity(findings), source=source, findings=payload, event_ids=event_ids)
+        updated = dataclasses.replace(
+            open_case, findings=(*open_case.findings, *payload), event_ids=open_case.event_ids | set(event_ids),
+            description=open_case.description + "\n" + "\n".join(f"[{f.severity}] {f.evidence}" for f in findings))
+        return self._cases.save(updated)
+
+
+def _event(event: FraudEvent) -> PartnerCenterFraudEvent:
+    try:
+        when = datetime.fromisoformat(event.event_time.replace("Z", "+00:00"))
+    except ValueError:
+        when = datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return PartnerCenterFraudEvent(event.event_id, event.subscription_id, event.event_type, event.event_status,
+                                   when, event.severity)
+
+
+def _already_found(cases: list[Case], finding: Finding) -> bool:
+    """A usage or payment rule that already produced an open case is not reported again every poll."""
+    return any(c.status in ("open", "reported") and any(f.get("rule_id") == finding.rule_id for f in c.findings)
+               for c in cases)
+
+
+class FraudPoll:
+    """The timer's work: fraud events since the stored watermark, and usage for customers with Azure plans."""
+
+    def __init__(self, detection: FraudDetection, partner_center: PartnerCenterClient, runs: RunLog,
+                 watermarks: Watermarks) -> None:
+        self._detection = detection
+        self._pc = partner_center
+        self._runs = runs
+        self._watermarks = watermarks
+
+    def run(self, *, correlation_id: str | None = None) -> FraudReport:
+        report = FraudReport()
+        run_id = self._runs.start(JOB, correlation_id=correlation_id)
+        status = "succeeded"
+        try:
+            since = self._watermarks.get(*WATERMARK_KEY)
+            events: dict[str, list[FraudEvent]] = defaultdict(list)
+            for event in self._pc.list_fraud_events(correlation_id=correlation_id):
+                report.events_seen += 1
+                if event.customer_id and (since is None or event.event_time >= since):
+                    events[event.customer_id].append(event)
+            customers = [c.id for c in self._pc.list_customers(correlation_id=correlation_id)]
+            for customer_id in dict.fromkeys([*events, *customers]):
+                self._review(customer_id, events.get(customer_id, []), report, correlation_id)
+            seen = [e.event_time for batch in events.values() for e in batch]
+            if not report.errors and seen:
+                # Moved forward only when every customer was reviewed, so a failure is retried next poll.
+                self._watermarks.set(*WATERMARK_KEY, max(seen))
+        except PartnerCenterError as exc:
+            report.errors.append(f"partner center: {exc}")
+        finally:
+            if report.errors:
+                status = "failed"
+            self._runs.finish(JOB, run_id, status=status, counts=report.counts(), errors=report.errors)
+        return report
+
+    def _review(self, customer_id: str, events: list[FraudEvent], report: FraudReport,
+                correlation_id: str | None) -> None:
+        try:
+            usage = self._pc.get_usage_summary(customer_id, correlation_id=correlation_id)
+        except NotFoundError:
+            usage = None  # no Azure plan: nothing to measure or budget
+        except PartnerCenterError as exc:
+            report.errors.append(f"{customer_id}: usage: {exc}")
+            return
+        try:
+            if usage is not None:
+                self._detection.apply_prevention(usage, report, correlation_id)
+            if events or usage is not None:
+                self._detection.review_customer(customer_id, events, report, source=JOB,
+                                                correlation_id=correlation_id,
+                                                usage=usage or UsageSummary(customer_id, 0, "CNY"))
+        except PartnerCenterError as exc:
+            report.errors.append(f"{customer_id}: {exc}")

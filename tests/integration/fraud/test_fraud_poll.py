@@ -1,0 +1,89 @@
+"""The fraud poll against the sandbox and Azurite: cases, fraud suspensions, service requests, the watermark."""
+
+import pytest
+import requests
+
+from lib.app_context import get_context, reset_context
+from tests.fixtures.sandbox import sandbox_calls, seed
+from tests.support.suspension_world import pc_status
+
+pytestmark = pytest.mark.integration
+MINER = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+
+
+def seed_miner(sandbox, *, budget=0):
+    seed(sandbox, [{"id": MINER, "companyName": "可疑挖矿有限公司",
+                    "subscriptions": [{"id": "az-1", "offerName": "Azure plan"}, {"id": "m365-1"}],
+                    "usage": {"totalCost": "1234.56", "budget": budget},
+                    "fraudEvents": [{"eventId": "fe-1", "subscriptionId": "az-1", "eventType": "CryptoMining",
+                                     "eventTime": "2026-11-20T03:14:00Z", "severity": "High"}]}])
+
+
+def test_a_crypto_mining_event_opens_a_case_suspends_for_fraud_and_reports_once(app_env, pc_sandbox):
+    seed_miner(pc_sandbox)
+    context = get_context()
+    report = context.fraud_poll().run()
+    assert report.cases_opened == 1 and report.suspended == 1 and report.service_requests_queued == 1
+    assert pc_status(pc_sandbox, MINER, "az-1") == "suspended" and pc_status(pc_sandbox, MINER, "m365-1") == "suspended"
+    case = context.cases.for_customer(MINER)[0]
+    assert case.reason == "fraud" and case.event_ids == {"fe-1"} and case.severity == "Critical"
+    assert {s.subscription_id: s.reasons for s in context.subscriptions.for_customer(MINER).values()} == {
+        "az-1": {"fraud"}, "m365-1": {"fraud"}}
+    # the queued message, delivered twice: one service request
+    messages = context.service_requests.receive(max_messages=5)
+    assert len(messages) == 1
+    service = context.service_requests_service()
+    service.handle(messages[0].body)
+    service.handle(messages[0].body)
+    created = [c for c in sandbox_calls(pc_sandbox, method="POST") if c["path"].startswith("/v1/servicerequests/")]
+    assert len(created) == 1 and created[0]["body"]["title"].startswith(f"[{case.case_id}]")
+    assert context.cases.get(MINER, case.case_id).status == "reported"
+
+
+def test_the_watermark_survives_a_restart_and_no_event_is_handled_twice(app_env, pc_sandbox):
+    seed_miner(pc_sandbox)
+    get_context().fraud_poll().run()
+    reset_context()  # a new process
+    again = get_context().fraud_poll().run()
+    assert again.events_new == 0 and again.cases_opened == 0 and again.service_requests_queued == 0
+    assert len(get_context().cases.for_customer(MINER)) == 1
+    assert get_context().runs.last("fraud_events_poll").status == "succeeded"
+
+
+def test_a_customer_without_a_budget_gets_the_policys_default(app_env, pc_sandbox):
+    seed_miner(pc_sandbox, budget=0)
+    report = get_context().fraud_poll().run()
+    assert report.budgets_set == 1
+    patched = [c for c in sandbox_calls(pc_sandbox, method="PATCH") if c["path"].endswith("/usagebudget")]
+    assert patched[0]["body"] == {"amount": "10000.00"}
+
+
+def test_the_kill_switch_withholds_fraud_suspension_but_the_case_is_opened(app_env, pc_sandbox, monkeypatch):
+    monkeypatch.setenv("ENFORCEMENT_PAUSED", "true")
+    reset_context()
+    seed_miner(pc_sandbox)
+    report = get_context().fraud_poll().run()
+    assert report.withheld == 1 and report.cases_opened == 1
+    assert pc_status(pc_sandbox, MINER, "az-1") == "active"
+
+
+def test_clearing_the_case_restores_unless_non_payment_still_applies(app_env, pc_sandbox):
+    seed_miner(pc_sandbox)
+    context = get_context()
+    context.fraud_poll().run()
+    context.suspension().suspend(MINER, reason="non_payment", actor="scan", subscription_ids=["m365-1"])
+    context.suspension().restore(MINER, reason="fraud", actor="ops")
+    assert pc_status(pc_sandbox, MINER, "az-1") == "active"
+    assert pc_status(pc_sandbox, MINER, "m365-1") == "suspended"
+
+
+def test_a_partner_center_outage_fails_the_run_and_keeps_the_watermark(app_env, pc_sandbox):
+    seed_miner(pc_sandbox)
+    requests.post(f"{pc_sandbox.url}/_sandbox/faults", timeout=10,
+                  json={"path": "/usagesummary$", "status": 500, "times": -1})
+    context = get_context()
+    context.partner_center.retry = type(context.partner_center.retry)(total=0)
+    report = context.fraud_poll().run()
+    assert report.errors and context.runs.last("fraud_events_poll").status == "failed"
+    requests.delete(f"{pc_sandbox.url}/_sandbox/faults", timeout=10)
+    assert context.fraud_poll().run().cases_opened == 1
