@@ -8,11 +8,23 @@ import azure.functions as func
 
 from lib.app_context import get_context
 from lib.domain.events import customer_id_field
-from lib.services.receive_webhook import receive_webhook
+from lib.services.partner_center_events import parse_event
+from lib.services.receive_webhook import MAX_BODY_BYTES, receive_webhook
 from lib.web.endpoint import Actor, operator_endpoint, public_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
 
 bp = func.Blueprint()
+
+
+@bp.route(route="webhooks/partner-center", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@public_endpoint
+def partner_center_webhook(req: func.HttpRequest) -> func.HttpResponse:
+    context = get_context()
+    body = req.get_body()
+    if len(body) > MAX_BODY_BYTES:
+        raise ProblemError(413, "the body is too large", problem="payload-too-large")
+    context.partner_center_webhook_verifier().verify(dict(req.headers), body)
+    return json_response(context.partner_center_events().handle(parse_event(body)))
 
 
 @bp.route(route="webhooks/{provider}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)

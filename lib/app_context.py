@@ -16,10 +16,12 @@ from lib.domain.policy_file import load_policy
 from lib.domain.summary import LedgerSummary
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.factory import build_client
+from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
 from lib.services.collections import CollectionsEnforcer
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
 from lib.services.ingest_event import LedgerIngestion
+from lib.services.partner_center_events import PartnerCenterEvents
 from lib.services.reconcile import Reconciler
 from lib.services.service_requests import ServiceRequestService
 from lib.services.suspension import SuspensionService
@@ -48,6 +50,7 @@ class AppContext:
     _accounts: Accounts | None = field(default=None, repr=False)
     _partner_center: PartnerCenterClient | None = field(default=None, repr=False)
     _service_requests_service: ServiceRequestService | None = field(default=None, repr=False)
+    _pc_verifier: PartnerCenterWebhookVerifier | None = field(default=None, repr=False)
     # What "now" is for decisions made outside a scan (the payment hook); replaced only by scenario tests that
     # replay a collections timeline.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
@@ -157,6 +160,16 @@ class AppContext:
     def fraud_poll(self) -> FraudPoll:
         return FraudPoll(self.fraud_detection(), self.partner_center, self.runs,
                          Watermarks(self.tables.table("runs")))
+
+    def partner_center_events(self) -> PartnerCenterEvents:
+        return PartnerCenterEvents(self.partner_center, self.fraud_detection(), self.reconciler())
+
+    def partner_center_webhook_verifier(self) -> PartnerCenterWebhookVerifier:
+        if self._pc_verifier is None:
+            pc = self.settings.partner_center
+            # One per process: it caches the certificates it fetched.
+            self._pc_verifier = PartnerCenterWebhookVerifier(pc.webhook_cert_hosts, pc.webhook_cert_organization)
+        return self._pc_verifier
 
     def reconciler(self) -> Reconciler:
         return Reconciler(self.partner_center, self.suspension(), self.actions, self.subscriptions, self.runs)

@@ -99,6 +99,22 @@ def seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def pc_webhooks(args: argparse.Namespace) -> int:
+    from lib.app_context import get_context
+
+    client = get_context().partner_center
+    if args.action == "show":
+        _print(client.webhook_registration() or {"registered": False})
+        return 0
+    if not args.url:
+        raise OperationError("pc-webhooks register needs --url (the app's /api/webhooks/partner-center)", EXIT_USAGE)
+    _print(client.register_webhooks(args.url, args.event or DEFAULT_PC_EVENTS))
+    return 0
+
+
+DEFAULT_PC_EVENTS = ["azure-fraud-event-detected", "subscription-updated", "subscription-renewed"]
+
+
 def register(sub: Any) -> None:
     from lib.services.suspension import REASONS
 
@@ -118,5 +134,10 @@ def register(sub: Any) -> None:
         cmd.set_defaults(handler=handler)
     recon = sub.add_parser("reconcile", help="finish pending actions and report drift from Partner Center")
     recon.set_defaults(handler=reconcile)
+    hooks = sub.add_parser("pc-webhooks", help="register or show csp-guard's Partner Center webhook registration")
+    hooks.add_argument("action", choices=["register", "show"])
+    hooks.add_argument("--url", help="public URL of /api/webhooks/partner-center")
+    hooks.add_argument("--event", action="append", help="event to receive (repeatable; default: fraud + subscription)")
+    hooks.set_defaults(handler=pc_webhooks)
     demo = sub.add_parser("seed-demo", help="record a demo book of invoices and payments for the sandbox customers")
     demo.set_defaults(handler=seed_demo)

@@ -27,6 +27,9 @@ def local_environment() -> dict[str, str]:
         "PARTNER_CENTER_STATIC_TOKEN": "sandbox-token",
         "CSPGUARD_FUNCTION_KEY": DEV_FUNCTION_KEY,
         "ENFORCEMENT_MODE": "enforce",
+        # The sandbox signs its Partner Center webhook deliveries with its own certificate.
+        "PARTNER_CENTER_WEBHOOK_CERT_HOSTS": f"127.0.0.1:{SANDBOX_PORT}",
+        "PARTNER_CENTER_WEBHOOK_CERT_ORG": "csp-guard sandbox",
         "WEBHOOK_SECRET_STANDARD": "whsec_" + "bG9jYWwtZGV2LXNlY3JldC1mb3ItY3NwLWd1YXJk",
     }
     for name, value in defaults.items():

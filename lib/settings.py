@@ -54,6 +54,8 @@ class PartnerCenterSettings:
     client_secret: str | None = field(default=None, repr=False)
     static_token: str | None = field(default=None, repr=False)
     service_request_topic_id: str | None = None
+    webhook_cert_hosts: tuple[str, ...] = ("3psostorageacct.blob.core.windows.net",)
+    webhook_cert_organization: str = "Microsoft Corporation"
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             client_secret=reader.optional("PARTNER_CENTER_CLIENT_SECRET"),
             static_token=static_token,
             service_request_topic_id=reader.optional("SERVICE_REQUEST_TOPIC_ID"),
+            webhook_cert_hosts=reader.names("PARTNER_CENTER_WEBHOOK_CERT_HOSTS",
+                                            ("3psostorageacct.blob.core.windows.net",)),
+            webhook_cert_organization=reader.text("PARTNER_CENTER_WEBHOOK_CERT_ORG", "Microsoft Corporation"),
         ),
         collections_policy=reader.path("COLLECTIONS_POLICY", "policy/collections.toml"),
         enforcement_mode=reader.choice("ENFORCEMENT_MODE", "shadow", ENFORCEMENT_MODES),

@@ -92,6 +92,24 @@ class PartnerCenterClient:
         return self._json("PATCH", f"/v1/customers/{_seg(customer_id)}/usagebudget", correlation_id,
                           body={"amount": amount})
 
+    # --- webhook registration ---
+
+    def register_webhooks(self, url: str, events: list[str], *,
+                          correlation_id: str | None = None) -> dict[str, Any]:
+        body = {"WebhookUrl": url, "WebhookEvents": events}
+        try:
+            self._json("GET", "/v1/webhooks/registration", correlation_id)
+            method = "PUT"  # already registered: update it
+        except NotFoundError:
+            method = "POST"
+        return self._json(method, "/v1/webhooks/registration", correlation_id, body=body).value
+
+    def webhook_registration(self, *, correlation_id: str | None = None) -> dict[str, Any] | None:
+        try:
+            return self._json("GET", "/v1/webhooks/registration", correlation_id).value
+        except NotFoundError:
+            return None
+
     # --- fraud events and service requests ---
 
     def list_fraud_events(self, *, status: str | None = None, customer_id: str | None = None,

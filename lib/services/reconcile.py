@@ -101,6 +101,19 @@ class Reconciler:
             for state in states:
                 self._compare(report, state, live.get(state.subscription_id))
 
+    def check_subscription(self, customer_id: str, subscription_id: str) -> str | None:
+        """One subscription, now (a Partner Center subscription event): returns the drift found, if any."""
+        state = self._subscriptions.get(customer_id, subscription_id)
+        if state is None:
+            return None
+        try:
+            sub = self._pc.get_subscription(customer_id, subscription_id)
+        except NotFoundError:
+            sub = None
+        report = ReconcileReport()
+        self._compare(report, state, sub)
+        return report.drift[0]["drift"] if report.drift else None
+
     def _compare(self, report: ReconcileReport, state: SubscriptionState, sub: Subscription | None) -> None:
         found = "deleted" if sub is None else sub.status
         drift = None

@@ -20,7 +20,9 @@ from lib.domain.ledger import LedgerError
 from lib.domain.policy import HoldError, NaiveDatetimeError
 from lib.domain.policy_file import PolicyError
 from lib.partner_center.errors import AuthenticationError, PartnerCenterError
+from lib.partner_center.webhook_signature import PartnerCenterSignatureError
 from lib.services.customer_view import CustomerNotFound
+from lib.services.partner_center_events import InvalidPartnerCenterEvent
 from lib.services.receive_webhook import PayloadTooLarge, WebhookNotConfigured
 from lib.services.suspension import CustomerNotInPartnerCenter, UnknownReason, UnknownSubscriptions
 from lib.settings import SettingsError, get_settings
@@ -45,6 +47,8 @@ def _none(exc: Exception) -> dict[str, Any]:
 # (exception type, status, problem slug, extra members): the first match wins, so specific types go first.
 _ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
     (UnknownProviderError, 404, "unknown-provider", _none),
+    (PartnerCenterSignatureError, 401, "invalid-signature", _none),
+    (InvalidPartnerCenterEvent, 400, "invalid-event", _none),
     (UnknownReason, 400, "invalid-reason", lambda e: {"field": "reason"}),
     (UnknownSubscriptions, 404, "unknown-subscription", lambda e: {"field": "subscription_ids"}),
     (CustomerNotInPartnerCenter, 404, "unknown-customer", _none),

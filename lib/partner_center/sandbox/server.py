@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from lib.partner_center.sandbox.seed import demo_customers
+from lib.partner_center.sandbox.signing import new_identity
 from lib.partner_center.sandbox.state import (
     SERVICE_REQUEST_STATUSES,
     SEVERITIES,
@@ -57,6 +58,7 @@ class SandboxServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: SandboxState) -> None:
         super().__init__(address, _Handler)
         self.state = state
+        self.identity = new_identity()
 
     @property
     def url(self) -> str:
@@ -83,6 +85,10 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(parts.query))
         body = _parse(raw)
         state = self.server.state
+        if parts.path == "/_sandbox/cert/sandbox.cer":
+            return self._send_bytes(200, self.server.identity.certificate_der, "application/pkix-cert")
+        if parts.path == "/_sandbox/webhooks/deliver" and self.command == "POST":
+            return self._send(*_deliver(self.server, body))
         if parts.path.startswith("/_sandbox/"):
             status, payload = _admin(state, self.command, parts.path, body)
             return self._send(status, payload)
@@ -106,6 +112,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(exc.status, _error_body(exc.code, exc.description))
         self._send(status, payload, {"MS-RequestId": self.headers.get("MS-RequestId") or "",
                                      "MS-CorrelationId": self.headers.get("MS-CorrelationId") or ""})
+
+    def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -147,6 +160,20 @@ def _api(state: SandboxState, method: str, path: str, query: dict[str, str], hea
                 raise ApiError(400, "400056", "Invalid input: amount is required")
             state.usage.setdefault(customer["id"], {})["budget"] = body["amount"]
             return 200, {"amount": body["amount"], "attributes": {"objectType": "SpendingBudget"}}
+        if path == "/v1/webhooks/registration":
+            if method == "GET":
+                if state.webhook_registration is None:
+                    raise ApiError(404, "1000", "No webhook registration")
+                return 200, state.webhook_registration
+            if method in ("POST", "PUT"):
+                if not isinstance(body, dict) or not body.get("WebhookUrl"):
+                    raise ApiError(400, "3000", "Invalid property: WebhookUrl is required")
+                state.webhook_registration = {"SubscriberUrl": body["WebhookUrl"], "WebhookUrl": body["WebhookUrl"],
+                                              "WebhookEvents": list(body.get("WebhookEvents") or [])}
+                return 200, state.webhook_registration
+            if method == "DELETE":
+                state.webhook_registration = None
+                return 204, None
         if method == "GET" and path == "/v1/fraudEvents":
             wanted = query.get("eventStatus")
             tenant = (query.get("customerTenantId") or "").lower()
@@ -275,6 +302,33 @@ def _admin(state: SandboxState, method: str, path: str, body: Any) -> tuple[int,
         found["lastModifiedDate"] = now_iso()
         return 200, found
     return 404, _error_body("1000", f"No admin resource at {method} {path}")
+
+
+def _deliver(server: SandboxServer, body: Any) -> tuple[int, Any]:
+    """Signs an event like Partner Center and POSTs it to the given (or registered) webhook URL."""
+    import requests
+
+    if not isinstance(body, dict) or not body.get("eventName"):
+        return 400, _error_body("3000", "eventName is required")
+    url = body.get("url") or (server.state.webhook_registration or {}).get("WebhookUrl")
+    if not url:
+        return 400, _error_body("3000", "no url given and no webhook registered")
+    event = {"EventName": body["eventName"], "ResourceUri": body.get("resourceUri", ""),
+             "ResourceName": body.get("resourceName", ""), "AuditUri": None, "ResourceChangeUtcDate": now_iso()}
+    raw = json.dumps(event).encode("utf-8")
+    signature = server.identity.sign(raw)
+    if body.get("tamper"):
+        raw = raw.replace(b"}", b', "tampered": true}', 1)
+    cert_url = body.get("certificateUrl") or f"{server.url}/_sandbox/cert/sandbox.cer"
+    headers = {"Content-Type": "application/json", "Authorization": f"Signature {signature}",
+               "X-MS-Certificate-Url": cert_url, "X-MS-Signature-Algorithm": "rsa-sha256",
+               **(body.get("headers") or {})}
+    response = requests.post(url, data=raw, headers=headers, timeout=60)
+    try:
+        answer: Any = response.json()
+    except ValueError:
+        answer = response.text
+    return 200, {"status": response.status_code, "body": answer, "event": event}
 
 
 def _parse(raw: bytes) -> Any:

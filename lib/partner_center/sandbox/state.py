@@ -35,6 +35,7 @@ class SandboxState:
     support_topics: list[dict[str, Any]] = field(default_factory=list)
     service_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     usage: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> totalCost, budget (yuan text)
+    webhook_registration: dict[str, Any] | None = None
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     page_size: int = 100
@@ -48,6 +49,7 @@ class SandboxState:
             self.fraud_events.clear()
             self.service_requests.clear()
             self.usage.clear()
+            self.webhook_registration = None
             self.calls.clear()
             self.faults.clear()
             self.support_topics[:] = default_support_topics()

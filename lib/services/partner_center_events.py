@@ -1,0 +1,83 @@
+"""Partner Center's own webhook events, once their signature is verified.
+
+- `azure-fraud-event-detected`: the fraud events named by the event are read from Partner Center and reviewed at
+  once by the same rules as the poll (a case remembers its event ids, so poll and webhook never handle one twice).
+- `subscription-*` events: that subscription is compared with what csp-guard holds (drift recorded, never undone).
+- anything else is acknowledged and ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from lib.partner_center.client import PartnerCenterClient
+from lib.partner_center.errors import NotFoundError
+from lib.services.fraud_detection import FraudDetection, FraudReport
+from lib.services.reconcile import Reconciler
+
+log = logging.getLogger("csp_guard.partner_center_events")
+_SUBSCRIPTION = re.compile(r"/customers/([^/]+)/subscriptions/([^/?]+)")
+
+
+class InvalidPartnerCenterEvent(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class PartnerCenterEvent:
+    name: str
+    resource_uri: str
+    resource_name: str
+    changed_at: str
+
+
+def parse_event(body: bytes) -> PartnerCenterEvent:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidPartnerCenterEvent(f"not JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("EventName"), str):
+        raise InvalidPartnerCenterEvent("EventName is missing")
+    return PartnerCenterEvent(data["EventName"], str(data.get("ResourceUri") or ""),
+                              str(data.get("ResourceName") or ""), str(data.get("ResourceChangeUtcDate") or ""))
+
+
+class PartnerCenterEvents:
+    def __init__(self, partner_center: PartnerCenterClient, detection: FraudDetection,
+                 reconciler: Reconciler) -> None:
+        self._pc = partner_center
+        self._detection = detection
+        self._reconciler = reconciler
+
+    def handle(self, event: PartnerCenterEvent, *, correlation_id: str | None = None) -> dict[str, Any]:
+        name = event.name.lower()
+        if name == "azure-fraud-event-detected":
+            report = FraudReport()
+            events = self._fraud_events(event, correlation_id)
+            self._detection.review_events(events, report, source="partner_center_webhook",
+                                          correlation_id=correlation_id)
+            return {"status": "processed", **report.counts()}
+        if name.startswith("subscription-"):
+            found = _SUBSCRIPTION.search(urlsplit(event.resource_uri).path)
+            if found is None:
+                return {"status": "ignored", "why": "no subscription in ResourceUri"}
+            drift = self._reconciler.check_subscription(found.group(1).lower(), found.group(2))
+            return {"status": "processed", "drift": drift}
+        log.info("Partner Center event %s acknowledged and ignored", event.name)
+        return {"status": "ignored"}
+
+    def _fraud_events(self, event: PartnerCenterEvent, correlation_id: str | None) -> list[Any]:
+        path = urlsplit(event.resource_uri).path
+        customer = re.search(r"customerTenantId=([0-9a-fA-F-]{36})", event.resource_uri)
+        try:
+            if "fraudEvents" in path and customer:
+                return list(self._pc.list_fraud_events(customer_id=customer.group(1).lower(),
+                                                       correlation_id=correlation_id))
+            return list(self._pc.list_fraud_events(status="Active", correlation_id=correlation_id))
+        except NotFoundError:
+            return []
