@@ -9,6 +9,7 @@ import azure.functions as func
 from lib.app_context import get_context
 from lib.domain.policy_text import policy_as_json, render_policy
 from lib.services.aging_report import aging_csv, aging_report
+from lib.services.suspension_report import suspension_report
 from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import ProblemError, json_response
 
@@ -43,3 +44,9 @@ def get_aging(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
     if fmt != "json":
         raise ProblemError(400, "format must be json or csv", problem="invalid-query")
     return json_response(report)
+
+
+@bp.route(route="reports/suspensions", methods=["GET"])
+@operator_endpoint
+def get_suspension_costs(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    return json_response(suspension_report(get_context().subscriptions, datetime.now(UTC)))

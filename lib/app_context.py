@@ -172,7 +172,8 @@ class AppContext:
         return self._pc_verifier
 
     def reconciler(self) -> Reconciler:
-        return Reconciler(self.partner_center, self.suspension(), self.actions, self.subscriptions, self.runs)
+        return Reconciler(self.partner_center, self.suspension(), self.actions, self.subscriptions, self.runs,
+                          cases=self.cases, service_requests=self.partner_center)
 
     def ingestion(self) -> LedgerIngestion:
         enforcer = self.enforcer()

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from azure.core.exceptions import ClientAuthenticationError
 
 from lib.partner_center.errors import (
     AuthenticationError,
@@ -171,7 +172,12 @@ class PartnerCenterClient:
         last_response: requests.Response | None = None
         while True:
             attempt += 1
-            headers = {"Authorization": f"Bearer {self._tokens.get_token()}", "Accept": "application/json",
+            try:
+                token = self._tokens.get_token()
+            except (ValueError, ClientAuthenticationError) as exc:
+                raise AuthenticationError(f"no Partner Center token: {exc}", request_id=request_id,
+                                          correlation_id=correlation) from exc
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
                        "MS-RequestId": request_id, "MS-CorrelationId": correlation,
                        "MS-Contract-Version": CONTRACT_VERSION, "X-Locale": self._locale, **(extra_headers or {})}
             failure: str

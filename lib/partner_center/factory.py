@@ -9,10 +9,21 @@ from lib.settings import PartnerCenterSettings
 
 def build_client(settings: PartnerCenterSettings) -> PartnerCenterClient:
     tokens: TokenProvider
-    if settings.static_token:
-        tokens = StaticTokenProvider(settings.static_token)
-    else:
-        credential = build_credential(settings.tenant_id, settings.client_id, settings.client_secret,
-                                      settings.authority)
-        tokens = CredentialTokenProvider(credential, settings.scope)
+    tokens = StaticTokenProvider(settings.static_token) if settings.static_token else _LazyCredentialTokens(settings)
     return PartnerCenterClient(settings.base_url, tokens, locale=settings.agent_locale)
+
+
+class _LazyCredentialTokens:
+    """Builds the credential on the first call to Partner Center, so a process that never calls it (a webhook
+    recording a payment) does not fail for want of Partner Center credentials."""
+
+    def __init__(self, settings: PartnerCenterSettings) -> None:
+        self._settings = settings
+        self._provider: CredentialTokenProvider | None = None
+
+    def get_token(self) -> str:
+        if self._provider is None:
+            s = self._settings
+            credential = build_credential(s.tenant_id, s.client_id, s.client_secret, s.authority)
+            self._provider = CredentialTokenProvider(credential, s.scope)
+        return self._provider.get_token()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Protocol
@@ -48,6 +49,10 @@ def build_credential(tenant_id: str | None, client_id: str | None, client_secret
     from azure.identity import ClientSecretCredential, ManagedIdentityCredential
 
     host = authority.removeprefix("https://").rstrip("/")
+    if not client_secret and not _managed_identity_available():
+        # Without this check azure-identity would probe the instance metadata address of a VM we are not on.
+        raise ValueError("no Partner Center credentials: set PARTNER_CENTER_CLIENT_SECRET with the tenant and client "
+                         "ids, or run where a managed identity is available (IDENTITY_ENDPOINT)")
     if client_secret:
         if not tenant_id or not client_id:
             raise ValueError("PARTNER_CENTER_TENANT_ID and PARTNER_CENTER_CLIENT_ID are needed with a client secret")
@@ -55,3 +60,8 @@ def build_credential(tenant_id: str | None, client_id: str | None, client_secret
     if client_id:
         return ManagedIdentityCredential(client_id=client_id)
     return ManagedIdentityCredential()
+
+
+def _managed_identity_available() -> bool:
+    """App Service and Functions publish their managed identity endpoint in these variables."""
+    return bool(os.environ.get("IDENTITY_ENDPOINT") or os.environ.get("MSI_ENDPOINT"))

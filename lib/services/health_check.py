@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from lib.partner_center.errors import PartnerCenterError
+from lib.partner_center.factory import build_client
+from lib.partner_center.retry import RetryPolicy
+from lib.services.suspension_report import suspension_report
 from lib.settings import Settings
 from lib.store.errors import StoreError
 from lib.store.queues import MessageQueue
 from lib.store.runs import RunLog
+from lib.store.subscriptions import Subscriptions
 from lib.store.tables import TableStore
 from lib.version import version
 
@@ -46,7 +52,44 @@ def check_health(settings: Settings) -> HealthReport:
     report.checks["storage"] = {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
     _timers(report, RunLog(store.table("runs")))
     _poison(report, settings)
+    _suspensions(report, Subscriptions(store.table("subscriptions")))
+    _partner_center(report, settings)
     return report
+
+
+_PC_CACHE: dict[str, tuple[float, dict[str, Any]]] = {}
+_PC_CACHE_SECONDS = 60.0  # a health probe every few seconds must not become Partner Center traffic
+
+
+def _partner_center(report: HealthReport, settings: Settings) -> None:
+    cached = _PC_CACHE.get(settings.partner_center.base_url)
+    if cached is not None and time.monotonic() - cached[0] < _PC_CACHE_SECONDS:
+        check = cached[1]
+    else:
+        try:
+            client = build_client(settings.partner_center)
+            client.retry = RetryPolicy(total=0, timeout=5, connect_timeout=3, read_timeout=5)
+            check = {"status": "ok", "latency_ms": round(client.ping() * 1000, 1)}
+        except (PartnerCenterError, ValueError, OSError) as exc:
+            check = {"status": "unreachable", "error": str(exc)[:300]}
+        except Exception as exc:
+            check = {"status": "unreachable", "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+        _PC_CACHE[settings.partner_center.base_url] = (time.monotonic(), check)
+    report.checks["partner_center"] = check
+    if check["status"] != "ok":
+        report.worsen("degraded")
+
+
+def _suspensions(report: HealthReport, subscriptions: Subscriptions) -> None:
+    try:
+        costs = suspension_report(subscriptions, datetime.now(UTC))
+    except StoreError:
+        return
+    report.checks["suspensions"] = {"status": "ok" if not costs["data_at_risk"] else "data_at_risk",
+                                    "suspended": costs["suspended"], "still_billed": costs["still_billed"],
+                                    "data_at_risk": costs["data_at_risk"], "term_ending": costs["term_ending"]}
+    if costs["data_at_risk"]:
+        report.worsen("degraded")
 
 
 def _timers(report: HealthReport, runs: RunLog) -> None:

@@ -13,17 +13,23 @@ import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from lib.partner_center.errors import NotFoundError, PartnerCenterError
-from lib.partner_center.models import Subscription
+from lib.partner_center.models import ServiceRequest, Subscription
 from lib.services.partner_center_port import SubscriptionsPort
 from lib.services.suspension import SuspensionService
 from lib.store.actions import Actions
+from lib.store.cases import Cases
 from lib.store.runs import RunLog
 from lib.store.subscriptions import Subscriptions, SubscriptionState
 
 log = logging.getLogger("csp_guard.reconcile")
+
+
+class ServiceRequestReader(Protocol):
+    def get_service_request(self, request_id: str, *, correlation_id: str | None = None) -> ServiceRequest:
+        ...
 JOB = "reconcile"
 SETTLE = timedelta(seconds=60)  # leave actions this young to the request still working on them
 
@@ -32,17 +38,21 @@ SETTLE = timedelta(seconds=60)  # leave actions this young to the request still 
 class ReconcileReport:
     completed: int = 0
     still_failing: int = 0
+    service_requests_updated: int = 0
     drift: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
         return {"completed": self.completed, "still_failing": self.still_failing, "drift": len(self.drift),
-                "errors": len(self.errors)}
+                "service_requests_updated": self.service_requests_updated, "errors": len(self.errors)}
 
 
 class Reconciler:
     def __init__(self, partner_center: SubscriptionsPort, suspension: SuspensionService, actions: Actions,
-                 subscriptions: Subscriptions, runs: RunLog) -> None:
+                 subscriptions: Subscriptions, runs: RunLog, cases: Cases | None = None,
+                 service_requests: ServiceRequestReader | None = None) -> None:
+        self._cases = cases
+        self._service_requests = service_requests
         self._pc = partner_center
         self._suspension = suspension
         self._actions = actions
@@ -58,6 +68,8 @@ class Reconciler:
             self._complete_open_actions(report, now)
             if self._suspension.enforcing:
                 self._compare_with_partner_center(report)
+            if self._cases is not None:
+                self._sync_service_requests(report)
         except Exception as exc:
             report.errors.append(f"reconcile aborted: {type(exc).__name__}: {exc}")
             status = "failed"
@@ -100,6 +112,23 @@ class Reconciler:
                 continue
             for state in states:
                 self._compare(report, state, live.get(state.subscription_id))
+
+    def _sync_service_requests(self, report: ReconcileReport) -> None:
+        """Copies each reported case's service request status (open, closed, attention_needed) from Partner
+        Center, so operators see when 21Vianet needs something from them."""
+        if self._cases is None or self._service_requests is None:
+            return
+        for case in list(self._cases.list(status="reported")):
+            if not case.service_request_id:
+                continue
+            try:
+                request = self._service_requests.get_service_request(case.service_request_id)
+            except PartnerCenterError as exc:
+                report.errors.append(f"{case.case_id}: service request: {exc}")
+                continue
+            if request.status != case.service_request_status:
+                self._cases.save(dataclasses.replace(case, service_request_status=request.status))
+                report.service_requests_updated += 1
 
     def check_subscription(self, customer_id: str, subscription_id: str) -> str | None:
         """One subscription, now (a Partner Center subscription event): returns the drift found, if any."""
