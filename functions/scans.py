@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import azure.functions as func
 
@@ -21,33 +23,29 @@ log = logging.getLogger("csp_guard.scan")
 
 @bp.timer_trigger(schedule="%SCAN_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
 def delinquency_scan(timer: func.TimerRequest) -> None:
-    with invocation_context(JOB) as correlation_id:
-        if timer.past_due:
-            log.warning("delinquency scan is running late (past due)")
-        try:
-            report = get_context().delinquency_scan().run(datetime.now(UTC), correlation_id=correlation_id)
-        except LeaseHeld as exc:
-            log.warning("skipped: %s", exc)
-            return
-        log.info("delinquency scan %s: %s", report.status, report.counts())
-
-
-@bp.timer_trigger(schedule="%RECONCILE_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
-def reconcile(timer: func.TimerRequest) -> None:
-    with invocation_context("reconcile") as correlation_id:
-        if timer.past_due:
-            log.warning("reconcile is running late (past due)")
-        report = get_context().reconciler().run(correlation_id=correlation_id)
-        log.info("reconcile: %s", report.counts())
+    _timer(JOB, timer, lambda cid: get_context().delinquency_scan().run(datetime.now(UTC), correlation_id=cid).counts())
 
 
 @bp.timer_trigger(schedule="%FRAUD_POLL_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
 def fraud_events_poll(timer: func.TimerRequest) -> None:
-    with invocation_context("fraud_events_poll") as correlation_id:
+    _timer("fraud_events_poll", timer, lambda cid: get_context().fraud_poll().run(correlation_id=cid).counts())
+
+
+@bp.timer_trigger(schedule="%RECONCILE_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def reconcile(timer: func.TimerRequest) -> None:
+    _timer("reconcile", timer, lambda cid: get_context().reconciler().run(correlation_id=cid).counts())
+
+
+def _timer(job: str, timer: func.TimerRequest, run: Callable[[str], dict[str, Any]]) -> None:
+    with invocation_context(job) as correlation_id:
         if timer.past_due:
-            log.warning("fraud events poll is running late (past due)")
-        report = get_context().fraud_poll().run(correlation_id=correlation_id)
-        log.info("fraud events poll: %s", report.counts())
+            log.warning("%s is running late (past due)", job)
+        try:
+            counts = run(correlation_id)
+        except LeaseHeld as exc:
+            log.warning("%s skipped: %s", job, exc)
+            return
+        log.info("%s: %s", job, counts)
 
 
 @bp.route(route="scan", methods=["POST"])
