@@ -36,6 +36,7 @@ from lib.store.runs import RunLog
 from lib.store.subscriptions import Subscriptions
 from lib.store.tables import TableStore
 from lib.store.unmatched import UnmatchedEvents
+from lib.store.usage_history import UsageHistory
 from lib.store.watermarks import Watermarks
 
 
@@ -155,7 +156,8 @@ class AppContext:
 
     def fraud_detection(self) -> FraudDetection:
         return FraudDetection(self.policy, self.partner_center, self.cases, self.ledger, self.suspension(),
-                              self.service_requests_service(), paused=self.settings.enforcement_paused)
+                              self.service_requests_service(), paused=self.settings.enforcement_paused,
+                              usage_history=UsageHistory(self.tables.table("accounts")))
 
     def fraud_poll(self) -> FraudPoll:
         return FraudPoll(self.fraud_detection(), self.partner_center, self.runs,

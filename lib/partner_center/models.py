@@ -30,6 +30,7 @@ class Subscription:
     billing_cycle: str = ""
     auto_renew_enabled: bool = False
     commitment_end_date: str | None = None
+    creation_date: str | None = None
     etag: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -41,7 +42,8 @@ class Subscription:
             offer_name=str(data.get("offerName", "")), friendly_name=str(data.get("friendlyName", "")),
             quantity=int(data.get("quantity") or 0), billing_cycle=str(data.get("billingCycle", "")),
             auto_renew_enabled=bool(data.get("autoRenewEnabled", False)),
-            commitment_end_date=data.get("commitmentEndDate"), etag=attributes.get("etag"), raw=dict(data),
+            commitment_end_date=data.get("commitmentEndDate"), creation_date=data.get("creationDate"),
+            etag=attributes.get("etag"), raw=dict(data),
         )
 
     def with_status(self, status: str) -> dict[str, Any]:

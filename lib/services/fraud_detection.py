@@ -34,6 +34,7 @@ from lib.services.suspension import SuspensionService
 from lib.store.cases import Case, Cases
 from lib.store.ledger import LedgerBook
 from lib.store.runs import RunLog
+from lib.store.usage_history import UsageHistory
 from lib.store.watermarks import Watermarks
 
 log = logging.getLogger("csp_guard.fraud")
@@ -61,7 +62,8 @@ class FraudReport:
 class FraudDetection:
     def __init__(self, policy: CollectionsPolicy, partner_center: PartnerCenterClient, cases: Cases,
                  ledger: LedgerBook, suspension: SuspensionService, service_requests: ServiceRequestService,
-                 *, paused: bool) -> None:
+                 *, paused: bool, usage_history: UsageHistory | None = None) -> None:
+        self._usage_history = usage_history
         self._policy = policy
         self._pc = partner_center
         self._cases = cases
@@ -93,10 +95,16 @@ class FraudDetection:
         fresh = [e for e in events if e.event_id and e.event_id not in handled]
         report.events_new += len(fresh)
         report.customers_reviewed += 1
+        cost = usage.total_cost if usage is not None else self._usage(customer_id, correlation_id)
+        history = self._usage_history.record(customer_id, self._month(now), cost) if self._usage_history else {}
+        months = sorted(m for m in history if m < self._month(now))
         signals = FraudSignals(
             customer_id=customer_id, as_of=now, currency=self._policy.currency,
             partner_center_events=tuple(_event(e) for e in fresh),
-            current_month_cost=usage.total_cost if usage is not None else self._usage(customer_id, correlation_id),
+            current_month_cost=cost,
+            trailing_monthly_costs=tuple(history[m] for m in months[-3:]),
+            previous_month_cost=history[months[-1]] if months else None,
+            onboarded_at=self._onboarded_at(customer_id, cost, correlation_id),
             summary=self._ledger.load(customer_id).summary,
         )
         findings = [f for f in evaluate_fraud(signals, self._policy.fraud)
@@ -132,6 +140,21 @@ class FraudDetection:
         except PartnerCenterError as exc:
             report.errors.append(f"{usage.customer_id}: budget: {exc}")
 
+    def _month(self, now: datetime) -> str:
+        return now.astimezone(self._policy.zone).strftime("%Y-%m")
+
+    def _onboarded_at(self, customer_id: str, cost: int, correlation_id: str | None) -> datetime | None:
+        """When the customer's first subscription began; only looked up when the spend could matter."""
+        if cost <= self._policy.fraud.new_customer_spend_limit:
+            return None
+        try:
+            starts = [s.creation_date for s in self._pc.list_subscriptions(customer_id, correlation_id=correlation_id)
+                      if s.creation_date]
+        except PartnerCenterError:
+            return None
+        parsed = [_parse_time(text) for text in starts]
+        return min((p for p in parsed if p is not None), default=None)
+
     def _usage(self, customer_id: str, correlation_id: str | None) -> int:
         try:
             return self._pc.get_usage_summary(customer_id, correlation_id=correlation_id).total_cost
@@ -155,13 +178,16 @@ class FraudDetection:
         return self._cases.save(updated)
 
 
-def _event(event: FraudEvent) -> PartnerCenterFraudEvent:
+def _parse_time(text: str) -> datetime | None:
     try:
-        when = datetime.fromisoformat(event.event_time.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        when = datetime.now(UTC)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _event(event: FraudEvent) -> PartnerCenterFraudEvent:
+    when = _parse_time(event.event_time) or datetime.now(UTC)
     return PartnerCenterFraudEvent(event.event_id, event.subscription_id, event.event_type, event.event_status,
                                    when, event.severity)
 

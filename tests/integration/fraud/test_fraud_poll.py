@@ -87,3 +87,34 @@ def test_a_partner_center_outage_fails_the_run_and_keeps_the_watermark(app_env, 
     assert report.errors and context.runs.last("fraud_events_poll").status == "failed"
     requests.delete(f"{pc_sandbox.url}/_sandbox/faults", timeout=10)
     assert context.fraud_poll().run().cases_opened == 1
+
+
+def test_usage_far_above_the_trailing_months_opens_a_case_without_suspending(app_env, pc_sandbox):
+    from lib.store.usage_history import UsageHistory
+
+    spender = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    seed(pc_sandbox, [{"id": spender, "companyName": "用量激增公司",
+                       "subscriptions": [{"id": "az-2", "creationDate": "2025-01-01T00:00:00Z"}],
+                       "usage": {"totalCost": "4000.00", "budget": 100000}}])
+    context = get_context()
+    history = UsageHistory(context.tables.table("accounts"))
+    for month in ("2026-08", "2026-09", "2026-10"):
+        history.record(spender, month, 100_000)
+    report = context.fraud_poll().run()
+    case = context.cases.for_customer(spender)[0]
+    assert [f["rule_id"] for f in case.findings] == ["usage_spike"]
+    assert report.suspended == 0 and pc_status(pc_sandbox, spender, "az-2") == "active"
+    assert get_context().fraud_poll().run().cases_opened == 0  # the same finding is not reported every poll
+
+
+def test_a_brand_new_customer_running_up_a_large_bill_is_suspended(app_env, pc_sandbox):
+    from datetime import UTC, datetime, timedelta
+
+    newcomer = "6b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+    created = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    seed(pc_sandbox, [{"id": newcomer, "companyName": "新客户", "subscriptions": [
+        {"id": "az-3", "creationDate": created}], "usage": {"totalCost": "60000.00", "budget": 100000}}])
+    report = get_context().fraud_poll().run()
+    assert report.suspended == 1 and pc_status(pc_sandbox, newcomer, "az-3") == "suspended"
+    assert [f["rule_id"] for f in get_context().cases.for_customer(newcomer)[0].findings] == [
+        "new_customer_high_spend"]
