@@ -1,0 +1,79 @@
+// Key Vault (RBAC mode) holding the app's secrets. The app reads them through Key Vault references resolved with its
+// user-assigned identity (keyVaultReferenceIdentity), so no secret value is ever an app setting or a template output.
+param name string
+param location string
+param tags object = {}
+
+@secure()
+param partnerCenterClientSecret string
+
+@secure()
+param webhookSecretStandard string
+
+@secure()
+param webhookSecretStripe string = ''
+
+@description('False: the Stripe provider is not configured and WEBHOOK_SECRET_STRIPE is not set.')
+param stripeConfigured bool = false
+
+var partnerCenterEntry = 'partner-center-client-secret'
+var standardEntry = 'webhook-secret-standard'
+var stripeEntry = 'webhook-secret-stripe'
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource partnerCenter 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: partnerCenterEntry
+  properties: {
+    value: partnerCenterClientSecret
+    contentType: 'Partner Center app registration client secret'
+  }
+}
+
+resource standard 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: standardEntry
+  properties: {
+    value: webhookSecretStandard
+    contentType: 'Standard Webhooks secret(s), comma-separated while rotating'
+  }
+}
+
+resource stripe 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (stripeConfigured) {
+  parent: vault
+  name: stripeEntry
+  properties: {
+    value: webhookSecretStripe
+    contentType: 'Stripe webhook signing secret(s), comma-separated while rotating'
+  }
+}
+
+// Versionless references: the platform picks up a new secret version within a day, or at once on restart.
+var baseReferences = {
+  PARTNER_CENTER_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${partnerCenter.name})'
+  WEBHOOK_SECRET_STANDARD: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${standard.name})'
+}
+var stripeReference = {
+  WEBHOOK_SECRET_STRIPE: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${stripeEntry})'
+}
+
+output name string = vault.name
+output id string = vault.id
+@description('App settings whose values are Key Vault references (no secret values).')
+output appSettingReferences object = union(baseReferences, stripeConfigured ? stripeReference : {})
