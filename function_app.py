@@ -5,6 +5,10 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions import customers, health, reports, scans, service_requests, webhooks
+from lib.telemetry import configure_telemetry
+
+# Only when APPLICATIONINSIGHTS_CONNECTION_STRING is set (in Azure); it connects to nothing at import.
+configure_telemetry()
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(health.bp)

@@ -37,6 +37,7 @@ from lib.partner_center.models import (
 )
 from lib.partner_center.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds
 from lib.partner_center.tokens import TokenProvider
+from lib.telemetry import telemetry
 
 log = logging.getLogger("csp_guard.partner_center")
 CONTRACT_VERSION = "v1"
@@ -191,6 +192,10 @@ class PartnerCenterClient:
                 # The request may have been applied; retrying is safe only because MS-RequestId is reused.
                 failure = f"timeout: {exc}"
             else:
+                telemetry.partner_center_latency.record((self._monotonic() - started) * 1000,
+                                                        {"method": method, "status": response.status_code})
+                if response.status_code == 429:
+                    telemetry.partner_center_throttles.add(1)
                 log.info("partner center %s %s -> %d", method, path.split("?")[0], response.status_code,
                          extra={"ms_request_id": request_id, "ms_correlation_id": correlation, "attempt": attempt,
                                 "duration_ms": round((self._monotonic() - started) * 1000, 1)})

@@ -24,6 +24,7 @@ from lib.services.collections import CollectionsEnforcer, SuspensionBudget
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.leases import Leases
 from lib.store.runs import RunLog
+from lib.telemetry import telemetry
 
 log = logging.getLogger("csp_guard.scan")
 JOB = "delinquency_scan"
@@ -156,6 +157,7 @@ class DelinquencyScan:
                                  previous_stage=row.stage, suspended_for_non_payment=row.suspended_for_non_payment,
                                  as_of=report.as_of)
             report.accounts += 1
+            telemetry.accounts_evaluated.add(1, {"dry_run": report.dry_run})
             report.stages[change.to_stage if change else (row.stage or "current")] += 1
             for withheld in (change.decision.withheld if change else ()):
                 report.withheld[withheld.action] += 1

@@ -8,6 +8,7 @@ from datetime import datetime
 from lib.billing.registry import provider_named
 from lib.services.ingest_event import IngestResult, LedgerIngestion
 from lib.settings import Settings
+from lib.telemetry import telemetry
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -30,4 +31,6 @@ def receive_webhook(provider_name: str, headers: Mapping[str, str], body: bytes,
         raise WebhookNotConfigured(f"no WEBHOOK_SECRET_{provider_name.upper()} is configured")
     provider.verify(headers, body, secrets, settings.webhook_tolerance_seconds, now)
     event = provider.parse(headers, body)
-    return ingestion.ingest(event, body)
+    result = ingestion.ingest(event, body)
+    telemetry.webhook_events.add(1, {"provider": provider_name, "status": result.status})
+    return result

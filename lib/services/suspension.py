@@ -27,6 +27,7 @@ from lib.services.partner_center_port import SubscriptionsPort
 from lib.store.actions import Action, Actions
 from lib.store.leases import CustomerLocks
 from lib.store.subscriptions import Subscriptions, SubscriptionState
+from lib.telemetry import telemetry
 
 log = logging.getLogger("csp_guard.suspension")
 REASONS = ("non_payment", "fraud", "misuse", "manual")
@@ -162,6 +163,7 @@ class SuspensionService:
                     "request_id": exc.request_id}
         self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=True,
                                                      suspended_at=datetime.now(UTC)))
+        telemetry.suspensions.add(1, {"reason": reason})
         return {**result, "to": call.value.status, "outcome": "confirmed", "request_id": call.request_id}
 
     def _restore_one(self, state: SubscriptionState, reason: str, correlation_id: str | None) -> dict[str, Any]:
@@ -189,6 +191,7 @@ class SuspensionService:
             return {**result, "outcome": "failed", "error": exc.code_text, "request_id": exc.request_id}
         self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=False,
                                                      status_before=None, suspended_at=None))
+        telemetry.restores.add(1)
         return {**result, "to": call.value.status, "outcome": "confirmed", "request_id": call.request_id}
 
     def _retry_target(self, action: Action, target: dict[str, Any]) -> dict[str, Any]:
