@@ -227,10 +227,11 @@ def _error(response: requests.Response, request_id: str, correlation_id: str) ->
     code = description = None
     try:
         body = response.json()
-        code = str(body.get("code")) if body.get("code") is not None else None
-        description = body.get("description")
     except ValueError:
-        pass
+        body = None
+    if isinstance(body, dict):  # a gateway in front of Partner Center may answer with anything
+        code = str(body["code"]) if body.get("code") is not None else None
+        description = body.get("description")
     status = response.status_code
     cls: type[PartnerCenterError] = PartnerCenterError
     if status in (401, 403):

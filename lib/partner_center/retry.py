@@ -31,7 +31,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # isdigit() alone accepts superscripts that float() refuses
         return float(text)
     try:
         when = parsedate_to_datetime(text)

@@ -21,7 +21,7 @@ class StaticTokenProvider:
     """Only ever configured against a loopback base URL (the settings refuse anything else)."""
 
     def __init__(self, token: str) -> None:
-        if not token:
+        if not token.strip():
             raise ValueError("a static token must not be empty")
         self._token = token
 

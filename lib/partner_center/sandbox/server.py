@@ -186,7 +186,14 @@ def _api(state: SandboxState, method: str, path: str, query: dict[str, str], hea
             return 200, _collection(state, list(state.service_requests.values()), path, query, headers)
         if match := _SR.match(path):
             if method == "POST":
-                return 201, _create_service_request(state, match.group(1), body)
+                # Partner Center makes a retried request (same MS-RequestId) idempotent; so does the sandbox.
+                request_id = next((v for k, v in headers.items() if k.lower() == "ms-requestid"), "")
+                if request_id and request_id in state.created_by_request:
+                    return 201, state.service_requests[state.created_by_request[request_id]]
+                created = _create_service_request(state, match.group(1), body)
+                if request_id:
+                    state.created_by_request[request_id] = created["id"]
+                return 201, created
             if method == "GET":
                 found = state.service_requests.get(match.group(1))
                 if found is None:

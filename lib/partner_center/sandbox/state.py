@@ -36,6 +36,7 @@ class SandboxState:
     service_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     usage: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> totalCost, budget (yuan text)
     webhook_registration: dict[str, Any] | None = None
+    created_by_request: dict[str, str] = field(default_factory=dict)  # MS-RequestId -> service request id
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     page_size: int = 100
@@ -50,6 +51,7 @@ class SandboxState:
             self.service_requests.clear()
             self.usage.clear()
             self.webhook_registration = None
+            self.created_by_request.clear()
             self.calls.clear()
             self.faults.clear()
             self.support_topics[:] = default_support_topics()
