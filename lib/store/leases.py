@@ -52,11 +52,15 @@ class Leases:
                 written = self._table.insert(LEASE_PARTITION, job, values)
             else:
                 expires = current.moment("expires_at")
-                if expires is not None and expires > now and current.text("holder"):
-                    raise LeaseHeld(job, current.text("holder"), expires)
+                held_by = current.text("holder")
+                if expires is not None and expires > now and held_by and held_by != holder:
+                    raise LeaseHeld(job, held_by, expires)
                 written = self._table.update_if_match(current, values)
         except ConcurrencyConflict:
             latest = self._table.get(LEASE_PARTITION, job)
+            if latest is not None and latest.text("holder") == holder:
+                # Our own write landed although its answer was lost (a reset connection): the lease is ours.
+                return Lease(job, holder, now + duration, latest.etag)
             raise LeaseHeld(job, latest.text("holder") if latest else "unknown",
                             latest.moment("expires_at") if latest else None) from None
         return Lease(job, holder, now + duration, written.etag)
