@@ -114,11 +114,12 @@ class PartnerCenterClient:
 
     # --- fraud events and service requests ---
 
-    def list_fraud_events(self, *, status: str | None = None, customer_id: str | None = None,
+    def list_fraud_events(self, *, status: str | None = None, subscription_id: str | None = None,
                           correlation_id: str | None = None) -> Iterator[FraudEvent]:
-        params = [f"eventStatus={quote(status)}"] if status else []
-        if customer_id:
-            params.append(f"customerTenantId={quote(customer_id)}")
+        """`GET /v1/fraudEvents`, with the documented optional filters EventStatus and SubscriptionId."""
+        params = [f"EventStatus={quote(status)}"] if status else []
+        if subscription_id:
+            params.append(f"SubscriptionId={quote(subscription_id)}")
         query = "?" + "&".join(params) if params else ""
         for item in self._pages(f"/v1/fraudEvents{query}", correlation_id):
             yield FraudEvent.from_json(item)

@@ -72,11 +72,12 @@ class PartnerCenterEvents:
         return {"status": "ignored"}
 
     def _fraud_events(self, event: PartnerCenterEvent, correlation_id: str | None) -> list[Any]:
-        path = urlsplit(event.resource_uri).path
-        customer = re.search(r"customerTenantId=([0-9a-fA-F-]{36})", event.resource_uri)
+        """The events the notification is about: those of the subscription its ResourceUri names, else every
+        active one (already-handled events are skipped by their case)."""
+        subscription = re.search(r"(?i)subscriptionid=([0-9a-zA-Z-]+)", event.resource_uri)
         try:
-            if "fraudEvents" in path and customer:
-                return list(self._pc.list_fraud_events(customer_id=customer.group(1).lower(),
+            if subscription:
+                return list(self._pc.list_fraud_events(subscription_id=subscription.group(1),
                                                        correlation_id=correlation_id))
             return list(self._pc.list_fraud_events(status="Active", correlation_id=correlation_id))
         except NotFoundError:

@@ -22,7 +22,7 @@ def host(app_env, pc_sandbox):
 
 def deliver(sandbox, host, **extra):
     body = {"url": f"{host.url}/api/webhooks/partner-center", "eventName": "azure-fraud-event-detected",
-            "resourceUri": f"{sandbox.url}/v1/fraudEvents?customerTenantId={MINER}", **extra}
+            "resourceUri": f"{sandbox.url}/v1/fraudEvents?SubscriptionId=az-9", **extra}
     return requests.post(f"{sandbox.url}/_sandbox/webhooks/deliver", json=body, timeout=60).json()
 
 

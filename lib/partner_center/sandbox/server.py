@@ -175,10 +175,11 @@ def _api(state: SandboxState, method: str, path: str, query: dict[str, str], hea
                 state.webhook_registration = None
                 return 204, None
         if method == "GET" and path == "/v1/fraudEvents":
-            wanted = query.get("eventStatus")
-            tenant = (query.get("customerTenantId") or "").lower()
+            lowered = {k.lower(): v for k, v in query.items()}
+            wanted = lowered.get("eventstatus")
+            subscription = lowered.get("subscriptionid")
             events = [e for e in state.fraud_events if (not wanted or e["eventStatus"].lower() == wanted.lower())
-                      and (not tenant or e["customerTenantId"] == tenant)]
+                      and (not subscription or e["subscriptionId"] == subscription)]
             return 200, _collection(state, events, path, query, headers)
         if method == "GET" and path == "/v1/servicerequests/supporttopics":
             return 200, _collection(state, state.support_topics, path, query, headers)

@@ -286,13 +286,14 @@ def test_fraud_events_are_filtered_by_event_status(pc_sandbox, pc_client):
     active = list(pc_client.list_fraud_events(status="Active"))
     assert [(e.event_id, e.event_status, e.customer_id) for e in active] == [("e-active", "Active", customer)]
     calls = sandbox_calls(pc_sandbox)
-    assert calls[-1]["query"] == {"eventStatus": "Active"}
+    assert calls[-1]["query"] == {"EventStatus": "Active"}
 
 
-def test_fraud_events_are_filtered_by_customer(pc_sandbox, pc_client):
-    mine = a_customer(pc_sandbox, fraudEvents=[{"eventId": "e-mine"}])
-    a_customer(pc_sandbox, fraudEvents=[{"eventId": "e-other"}])
-    assert [e.event_id for e in pc_client.list_fraud_events(customer_id=mine.upper())] == ["e-mine"]
+def test_fraud_events_are_filtered_by_subscription_as_documented(pc_sandbox, pc_client):
+    a_customer(pc_sandbox, fraudEvents=[{"eventId": "e-mine", "subscriptionId": "az-mine"}])
+    a_customer(pc_sandbox, fraudEvents=[{"eventId": "e-other", "subscriptionId": "az-other"}])
+    assert [e.event_id for e in pc_client.list_fraud_events(subscription_id="az-mine")] == ["e-mine"]
+    assert sandbox_calls(pc_sandbox)[-1]["query"] == {"SubscriptionId": "az-mine"}
 
 
 def test_a_retried_service_request_post_creates_one_request(pc_sandbox, pc_client):
