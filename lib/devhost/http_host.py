@@ -25,6 +25,7 @@ ROUTE_PREFIX = "api"
 class FunctionsHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default listen backlog (5) resets bursts of concurrent connections
 
     def __init__(self, address: tuple[str, int], functions: Sequence[HttpFunction], function_key: str) -> None:
         super().__init__(address, _Handler)
