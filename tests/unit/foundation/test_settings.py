@@ -50,6 +50,7 @@ def test_defaults_match_the_design():
     ("WEBHOOK_SECRET_STANDARD", " , ", "WEBHOOK_SECRET_STANDARD"),
     ("WEBHOOK_SECRET_BAD-NAME", "whsec_x", "WEBHOOK_SECRET_BAD-NAME"),
     ("OPERATOR_ROLES", ",", "OPERATOR_ROLES"),
+    ("PARTNER_CENTER_WEBHOOK_CERT_HOSTS", " , ", "PARTNER_CENTER_WEBHOOK_CERT_HOSTS"),
     ("AzureWebJobsStorage", "garbage", "AzureWebJobsStorage"),
 ])
 def test_a_malformed_setting_fails_with_one_line_naming_it(name, value, message):
@@ -65,6 +66,21 @@ def test_static_token_is_refused_unless_partner_center_is_on_loopback():
         settings_with(PARTNER_CENTER_STATIC_TOKEN="t0ken")
     s = settings_with(PARTNER_CENTER_STATIC_TOKEN="t0ken", PARTNER_CENTER_BASE_URL="http://127.0.0.1:7081")
     assert s.partner_center.static_token == "t0ken"
+
+
+def test_identity_based_storage_needs_a_queue_endpoint_with_a_table_endpoint():
+    with pytest.raises(SettingsError, match="^AzureWebJobsStorage__queueServiceUri: required"):
+        settings_with(AzureWebJobsStorage__tableServiceUri="https://a.table.core.chinacloudapi.cn")
+    s = settings_with(AzureWebJobsStorage__accountName="acct", AZURE_STORAGE_ENDPOINT_SUFFIX="core.windows.net")
+    assert s.storage.queue_endpoint == "https://acct.queue.core.windows.net"
+
+
+def test_partner_center_webhook_certificates_default_to_partner_centers_host():
+    s = settings_with()
+    assert s.partner_center.webhook_cert_hosts == ("3psostorageacct.blob.core.windows.net",)
+    assert s.partner_center.webhook_cert_organization == "Microsoft Corporation"
+    local = settings_with(PARTNER_CENTER_WEBHOOK_CERT_HOSTS="127.0.0.1:7081, cert.example.cn")
+    assert local.partner_center.webhook_cert_hosts == ("127.0.0.1:7081", "cert.example.cn")
 
 
 def test_webhook_secrets_are_per_provider_and_rotatable():
