@@ -69,7 +69,7 @@ def test_static_token_is_refused_unless_partner_center_is_on_loopback():
 
 
 def test_identity_based_storage_needs_a_queue_endpoint_with_a_table_endpoint():
-    with pytest.raises(SettingsError, match="^AzureWebJobsStorage__queueServiceUri: required"):
+    with pytest.raises(SettingsError, match=r"^AzureWebJobsStorage__queueServiceUri: required"):
         settings_with(AzureWebJobsStorage__tableServiceUri="https://a.table.core.chinacloudapi.cn")
     s = settings_with(AzureWebJobsStorage__accountName="acct", AZURE_STORAGE_ENDPOINT_SUFFIX="core.windows.net")
     assert s.storage.queue_endpoint == "https://acct.queue.core.windows.net"
