@@ -8,7 +8,8 @@ Rules (DESIGN.md, Partner Center):
   one suspended by hand or by anyone else is never restored;
 - the action row (intent) is written before any call, and updated with the request ids of what was done, so a
   crash leaves an intent that reconcile finishes without ever sending a second PATCH for a done change;
-- in shadow mode the decision is recorded and nothing is called.
+- in shadow mode a suspension is decided and recorded and nothing is called; a restore still lifts its reason and
+  reactivates what csp-guard itself suspended earlier, since keeping that would harm a customer for nothing.
 All operations on one customer are serialised by a customer lock.
 """
 
@@ -114,15 +115,14 @@ class SuspensionService:
         affected = [s for s in known.values() if reason in s.reasons]
         record = functools.partial(self._actions.record, customer_id, kind="restore", reason=reason, actor=actor,
                                    note=note, correlation_id=correlation_id)
-        if not self.enforcing:
-            targets = [{"subscription_id": s.subscription_id, "outcome": "shadow",
-                        "would": "restore" if s.reasons == {reason} and s.suspended_by_us else "keep suspended"}
-                       for s in affected]
-            return record(status="shadow", targets=targets, details={"mode": "shadow"})
+        # Shadow mode holds back new suspensions only. Lifting a reason, and reactivating what csp-guard itself
+        # suspended while it was enforcing, always goes ahead: otherwise a customer who pays after a switch back
+        # to shadow would stay locked out by csp-guard's own earlier decision.
         if not affected:
             return record(status="noop", targets=[])
         targets = [{"subscription_id": s.subscription_id, "outcome": "pending"} for s in affected]
-        action = record(status="intent", targets=targets)
+        action = record(status="intent", targets=targets,
+                        details={} if self.enforcing else {"mode": "shadow: undoing csp-guard's own suspension"})
         results = [self._restore_one(state, reason, correlation_id) for state in affected]
         return self._finish(action, results)
 

@@ -150,3 +150,16 @@ def test_each_run_is_recorded_with_its_counts(app_env, pc_sandbox):
     assert last.run_id == report.run_id and last.status == "succeeded"
     assert last.counts["stages"]["reminder"] == 1 and last.counts["accounts"] == 1
     assert last.finished_at is not None and last.finished_at <= datetime.now(UTC)
+
+
+def test_a_customer_suspended_while_enforcing_is_restored_on_payment_after_a_switch_to_shadow(app_env, pc_sandbox,
+                                                                                              monkeypatch):
+    customer, subs = owing_customer(pc_sandbox)
+    scan("2026-12-31")
+    assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"
+    monkeypatch.setenv("ENFORCEMENT_MODE", "shadow")
+    reset_context()
+    get_context().clock = lambda: as_of_date("2027-01-02", get_context().policy)
+    deliver(payment_succeeded(customer, "PAY-ALL", 1_250_000, invoice_id="INV-2026-11-0042"), "pay-all")
+    assert [pc_status(pc_sandbox, customer, s) for s in subs] == ["active", "active"]
+    assert get_context().accounts.get(customer).suspended_for_non_payment is False
