@@ -128,8 +128,14 @@ class AppContext:
         return self._partner_center
 
     def suspension(self) -> SuspensionService:
+        accounts = self.accounts
+
+        def reason_changed(customer_id: str, reason: str, held: bool) -> None:
+            if reason == "non_payment":
+                accounts.mark_suspended_for_non_payment(customer_id, held)
+
         return SuspensionService(self.partner_center, self.subscriptions, self.actions, CustomerLocks(self.leases),
-                                 enforcing=self.settings.enforcing)
+                                 enforcing=self.settings.enforcing, on_reason_change=reason_changed)
 
     def enforcer(self) -> CollectionsEnforcer:
         return CollectionsEnforcer(self.policy, self.ledger, self.accounts, self.actions, self.suspension(),

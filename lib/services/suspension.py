@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,7 +55,11 @@ def check_reason(reason: object) -> str:
 
 class SuspensionService:
     def __init__(self, partner_center: SubscriptionsPort, subscriptions: Subscriptions, actions: Actions,
-                 locks: CustomerLocks, *, enforcing: bool) -> None:
+                 locks: CustomerLocks, *, enforcing: bool,
+                 on_reason_change: Callable[[str, str, bool], None] | None = None) -> None:
+        # Told (customer, reason, held) whenever a reason is taken up or lifted, whoever asked: the collections
+        # index keeps its non-payment flag from it, so a payment lifts an operator's non_payment suspension too.
+        self._on_reason_change = on_reason_change
         self._pc = partner_center
         self._subscriptions = subscriptions
         self._actions = actions
@@ -107,6 +111,7 @@ class SuspensionService:
                     "outcome": "pending"} for s in live]
         action = record(status="intent", targets=targets)
         results = [self._suspend_one(customer_id, sub, known.get(sub.id), reason, correlation_id) for sub in live]
+        self._reason_changed(customer_id, reason, held=True)
         return self._finish(action, results)
 
     def restore_locked(self, customer_id: str, *, reason: str, actor: str, note: str = "",
@@ -124,6 +129,7 @@ class SuspensionService:
         action = record(status="intent", targets=targets,
                         details={} if self.enforcing else {"mode": "shadow: undoing csp-guard's own suspension"})
         results = [self._restore_one(state, reason, correlation_id) for state in affected]
+        self._reason_changed(customer_id, reason, held=False)
         return self._finish(action, results)
 
     def complete(self, action: Action) -> Action:
@@ -213,6 +219,10 @@ class SuspensionService:
                                                          suspended_at=state.suspended_at or datetime.now(UTC)))
             return {**target, "outcome": "confirmed", "to": "suspended", "note": "found already applied"}
         return self._suspend_one(customer_id, sub, state, action.reason, action.correlation_id)
+
+    def _reason_changed(self, customer_id: str, reason: str, *, held: bool) -> None:
+        if self._on_reason_change is not None:
+            self._on_reason_change(customer_id, reason, held)
 
     def _list(self, customer_id: str) -> list[Subscription]:
         try:

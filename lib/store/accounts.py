@@ -100,6 +100,10 @@ class Accounts:
             return self._remember(replace(row, summary=summary, etag=written.etag))
         raise ConcurrencyConflict(f"accounts row for {customer_id} kept changing; gave up after retries")
 
+    def mark_suspended_for_non_payment(self, customer_id: str, held: bool) -> None:
+        self._forget(customer_id)
+        self._table.upsert(bucket_of(customer_id), customer_id, {"suspended_for_non_payment": held})
+
     def mark_enforcing(self, customer_id: str, *, until: datetime) -> None:
         """Tells ingesting processes that a scan is deciding this customer (their cached ETag goes stale)."""
         self._forget(customer_id)

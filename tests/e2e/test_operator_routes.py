@@ -139,3 +139,15 @@ def test_with_easy_auth_on_the_operator_role_is_required_and_named_in_the_audit(
 def _signed(body):
     raw, headers = standard_delivery(body)
     return {"data": raw, "headers": headers}
+
+
+def test_an_operators_non_payment_suspension_is_lifted_when_the_customer_pays(host, pc_sandbox):
+    customer, subs = seeded_customer(pc_sandbox, ("active",))
+    requests.post(f"{host.url}/api/webhooks/standard", timeout=30,
+                  **_signed(invoice_issued(customer, "INV-5", 300_000)))
+    assert call(host, "POST", f"customers/{customer}/suspend", {"reason": "non_payment"}).status_code == 202
+    assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"
+    requests.post(f"{host.url}/api/webhooks/standard", timeout=30,
+                  **_signed(payment_succeeded(customer, "PAY-5", 300_000, invoice_id="INV-5",
+                                              paid_at=datetime.now(UTC).isoformat())))
+    assert pc_status(pc_sandbox, customer, subs[0]) == "active"
