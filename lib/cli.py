@@ -158,9 +158,11 @@ def _sandbox(args: argparse.Namespace) -> int:
     from lib.partner_center.sandbox.server import serve
 
     try:
-        serve(args.host, args.port, args.seed, demo=not args.empty)
+        serve(args.host, args.port, args.seed, demo=not args.empty, rate_limit=args.rate_limit)
+    except ValueError as exc:  # a seed file that is not the /_sandbox/customers format
+        raise CliError(f"--seed {args.seed}: {exc}") from exc
     except OSError as exc:
-        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+        raise CliError(f"cannot use {args.seed or f'{args.host}:{args.port}'}: {exc.strerror}") from exc
     return 0
 
 
@@ -183,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=7081)
     sandbox.add_argument("--seed", help="JSON file in the /_sandbox/customers format")
     sandbox.add_argument("--empty", action="store_true", help="start with no customers")
+    sandbox.add_argument("--rate-limit", type=float, default=0.0,
+                         help="answer 429 beyond this many requests per second, like Partner Center (0: off)")
     sandbox.set_defaults(handler=_sandbox)
 
     run_timer = sub.add_parser("run-timer", help="fire one timer function now, in this process")

@@ -28,7 +28,7 @@ class BadRequestError(PartnerCenterError):
 
 
 class AuthenticationError(PartnerCenterError):
-    """401/403: never retried; the credentials or the app's consent are wrong."""
+    """401/403, or no token could be had: never retried; the credentials or the app's consent are wrong."""
 
 
 class NotFoundError(PartnerCenterError):
@@ -40,4 +40,16 @@ class ConflictError(PartnerCenterError):
 
 
 class RetriesExhaustedError(PartnerCenterError):
-    """Throttling, server errors or timeouts outlasted the retry policy; the last failure is kept."""
+    """Throttling, server errors or timeouts outlasted the retry policy (count or time budget).
+
+    `status` is the last HTTP status received (None when the last attempt got no answer at all), and
+    `last_exception` the connection error or timeout of the last attempt, if that is how it failed."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 description: str | None = None, request_id: str | None = None,
+                 correlation_id: str | None = None, attempts: int = 0,
+                 last_exception: BaseException | None = None) -> None:
+        super().__init__(message, status=status, code=code, description=description, request_id=request_id,
+                         correlation_id=correlation_id)
+        self.attempts = attempts
+        self.last_exception = last_exception

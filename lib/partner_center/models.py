@@ -1,10 +1,12 @@
-"""Partner Center resources as csp-guard reads them; each keeps the raw JSON so a PATCH can send the full
-resource back, as Partner Center's subscription update requires."""
+"""Partner Center resources as csp-guard reads them (frozen, parsed from the documented JSON shapes). Each keeps
+its raw JSON: a subscription's PATCH must send the full resource back, and fields not modelled here are not lost.
+Amounts are never floats: see UsageSummary and to_minor_units."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -19,18 +21,34 @@ class CallResult(Generic[T]):
     correlation_id: str
 
 
+def _text(data: Mapping[str, Any], *names: str) -> str:
+    """The first of `names` present with a non-empty value, as text ('' when none is)."""
+    for name in names:
+        value = data.get(name)
+        if value not in (None, ""):
+            return str(value)
+    return ""
+
+
+def _optional(data: Mapping[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return None if value in (None, "") else str(value)
+
+
 @dataclass(frozen=True)
 class Subscription:
     id: str
-    status: str
+    status: str  # lower case: active | suspended | deleted | expired | disabled ...
     offer_id: str = ""
     offer_name: str = ""
     friendly_name: str = ""
     quantity: int = 0
+    unit_type: str = ""
     billing_cycle: str = ""
     auto_renew_enabled: bool = False
     commitment_end_date: str | None = None
     creation_date: str | None = None
+    effective_start_date: str | None = None
     etag: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -38,17 +56,23 @@ class Subscription:
     def from_json(cls, data: Mapping[str, Any]) -> Subscription:
         attributes = data.get("attributes") or {}
         return cls(
-            id=str(data["id"]), status=str(data.get("status", "")).lower(), offer_id=str(data.get("offerId", "")),
-            offer_name=str(data.get("offerName", "")), friendly_name=str(data.get("friendlyName", "")),
-            quantity=int(data.get("quantity") or 0), billing_cycle=str(data.get("billingCycle", "")),
-            auto_renew_enabled=bool(data.get("autoRenewEnabled", False)),
-            commitment_end_date=data.get("commitmentEndDate"), creation_date=data.get("creationDate"),
-            etag=attributes.get("etag"), raw=dict(data),
+            id=str(data["id"]), status=_text(data, "status").lower(), offer_id=_text(data, "offerId"),
+            offer_name=_text(data, "offerName"), friendly_name=_text(data, "friendlyName"),
+            quantity=int(data.get("quantity") or 0), unit_type=_text(data, "unitType"),
+            billing_cycle=_text(data, "billingCycle"), auto_renew_enabled=bool(data.get("autoRenewEnabled", False)),
+            commitment_end_date=_optional(data, "commitmentEndDate"), creation_date=_optional(data, "creationDate"),
+            effective_start_date=_optional(data, "effectiveStartDate"),
+            etag=_optional(attributes, "etag") if isinstance(attributes, Mapping) else None, raw=dict(data),
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """The resource as Partner Center sent it (a copy)."""
+        return dict(self.raw) if self.raw else {"id": self.id, "status": self.status,
+                                                "attributes": {"objectType": "Subscription"}}
 
     def with_status(self, status: str) -> dict[str, Any]:
         """The full resource with only its status changed: the body of the suspend/reactivate PATCH."""
-        return {**self.raw, "status": status}
+        return {**self.to_json(), "status": status}
 
 
 @dataclass(frozen=True)
@@ -57,12 +81,22 @@ class Customer:
     company_name: str
     domain: str = ""
     relationship: str = ""
+    tenant_id: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Customer:
         profile = data.get("companyProfile") or {}
-        return cls(id=str(data["id"]), company_name=str(profile.get("companyName", "")),
-                   domain=str(profile.get("domain", "")), relationship=str(data.get("relationshipToPartner", "")))
+        return cls(id=str(data["id"]), company_name=_text(profile, "companyName"), domain=_text(profile, "domain"),
+                   relationship=_text(data, "relationshipToPartner"), tenant_id=_text(profile, "tenantId"),
+                   raw=dict(data))
+
+    def to_json(self) -> dict[str, Any]:
+        if self.raw:
+            return dict(self.raw)
+        return {"id": self.id, "relationshipToPartner": self.relationship, "attributes": {"objectType": "Customer"},
+                "companyProfile": {"tenantId": self.tenant_id or self.id, "domain": self.domain,
+                                   "companyName": self.company_name}}
 
 
 @dataclass(frozen=True)
@@ -73,49 +107,84 @@ class SupportTopic:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SupportTopic:
-        return cls(id=str(data["id"]), name=str(data.get("name", "")), description=str(data.get("description", "")))
+        return cls(id=str(data["id"]), name=_text(data, "name"), description=_text(data, "description"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "description": self.description,
+                "attributes": {"objectType": "SupportTopic"}}
 
 
 @dataclass(frozen=True)
 class ServiceRequest:
     id: str
     title: str
-    status: str  # open | closed | attention_needed | none
+    status: str  # lower case: none | open | closed | attention_needed
     severity: str = ""
     support_topic_id: str = ""
     created_date: str | None = None
     last_modified_date: str | None = None
+    description: str = ""
+    support_topic_name: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ServiceRequest:
-        return cls(id=str(data["id"]), title=str(data.get("title", "")), status=str(data.get("status", "")).lower(),
-                   severity=str(data.get("severity", "")), support_topic_id=str(data.get("supportTopicId", "")),
-                   created_date=data.get("createdDate"), last_modified_date=data.get("lastModifiedDate"),
+        return cls(id=str(data["id"]), title=_text(data, "title"), status=_text(data, "status").lower(),
+                   severity=_text(data, "severity"), support_topic_id=_text(data, "supportTopicId"),
+                   created_date=_optional(data, "createdDate"), last_modified_date=_optional(data, "lastModifiedDate"),
+                   description=_text(data, "description"), support_topic_name=_text(data, "supportTopicName"),
                    raw=dict(data))
+
+    def to_json(self) -> dict[str, Any]:
+        if self.raw:
+            return dict(self.raw)
+        return {"id": self.id, "title": self.title, "description": self.description, "severity": self.severity,
+                "supportTopicId": self.support_topic_id, "status": self.status,
+                "attributes": {"objectType": "ServiceRequest"}}
 
 
 @dataclass(frozen=True)
 class FraudEvent:
+    """One alert of `GET /v1/fraudEvents` (fields as documented: eventId, customerTenantId, subscriptionId,
+    eventType, eventStatus Active/Investigating/Resolved, eventTime, first/lastOccurrence, resource...)."""
+
     event_id: str
-    customer_id: str
+    customer_id: str  # the customer's tenant id, lower case
     subscription_id: str
-    event_type: str  # e.g. CryptoMining
-    event_status: str  # Active | Resolved | Investigating
+    event_type: str  # e.g. CryptoMining, NetworkConnectionsToCryptoMiningPools
+    event_status: str  # Active | Investigating | Resolved
     event_time: str
     severity: str = ""
     entity_name: str = ""
+    customer_name: str = ""
+    resource_name: str = ""
+    resource_group_name: str = ""
+    first_occurrence: str | None = None
+    last_occurrence: str | None = None
+    hit_count: int | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FraudEvent:
+        hits = _text(data, "hitCount")  # documented as a string ("10")
         return cls(
-            event_id=str(data.get("eventId") or data.get("id") or ""),
-            customer_id=str(data.get("customerTenantId") or data.get("customerId") or "").lower(),
-            subscription_id=str(data.get("subscriptionId", "")), event_type=str(data.get("eventType", "")),
-            event_status=str(data.get("eventStatus", "")), event_time=str(data.get("eventTime", "")),
-            severity=str(data.get("severity", "")), entity_name=str(data.get("entityName", "")), raw=dict(data),
+            event_id=_text(data, "eventId", "id"),
+            customer_id=_text(data, "customerTenantId", "customerId", "tenantId").lower(),
+            subscription_id=_text(data, "subscriptionId", "azureSubscriptionId"),
+            event_type=_text(data, "eventType", "eventName"), event_status=_text(data, "eventStatus"),
+            event_time=_text(data, "eventTime", "firstOccurrence"), severity=_text(data, "severity"),
+            entity_name=_text(data, "entityName"), customer_name=_text(data, "customerFriendlyName", "customerName"),
+            resource_name=_text(data, "resourceName"), resource_group_name=_text(data, "resourceGroupName"),
+            first_occurrence=_optional(data, "firstOccurrence"), last_occurrence=_optional(data, "lastOccurrence"),
+            hit_count=int(hits) if hits.isascii() and hits.isdigit() else None, raw=dict(data),
         )
+
+    def to_json(self) -> dict[str, Any]:
+        if self.raw:
+            return dict(self.raw)
+        return {"eventId": self.event_id, "customerTenantId": self.customer_id, "subscriptionId": self.subscription_id,
+                "eventType": self.event_type, "eventStatus": self.event_status, "eventTime": self.event_time,
+                "severity": self.severity, "entityName": self.entity_name}
 
 
 @dataclass(frozen=True)
@@ -138,6 +207,4 @@ class UsageSummary:
 
 def to_minor_units(value: Any) -> int:
     """A decimal amount in yuan (as text or JSON number) as whole fen, rounded half-up; never via float maths."""
-    from decimal import ROUND_HALF_UP, Decimal
-
     return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -1,5 +1,6 @@
 """The sandbox's world: customers, subscriptions, fraud events, support topics, service requests, the log of
-calls received and the faults to inject. Thread-safe; nothing here imports the client."""
+calls received, the faults to inject and an optional rate limit. Thread-safe (one re-entrant lock); nothing here
+imports the client."""
 
 from __future__ import annotations
 
@@ -7,12 +8,18 @@ import re
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 SEVERITIES = ("Minimal", "Moderate", "Critical")
 SERVICE_REQUEST_STATUSES = ("none", "open", "closed", "attention_needed")
+CALL_LOG_LIMIT = 10_000  # a long `make run` must not grow without bound; tests stay far below this
+
+
+class SeedError(ValueError):
+    """The admin seed or fault payload is malformed (answered 400)."""
 
 
 @dataclass
@@ -20,10 +27,28 @@ class Fault:
     path: re.Pattern[str]
     method: str | None
     status: int | None
-    times: int
+    times: int  # how many more requests it applies to; negative = forever
     retry_after: str | None
     delay_ms: int
     body: Any = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> Fault:
+        if not isinstance(data, dict) or not isinstance(data.get("path"), str):
+            raise SeedError('a fault needs "path" (a regular expression)')
+        try:
+            pattern = re.compile(data["path"])
+            status = int(data["status"]) if data.get("status") is not None else None
+            times, delay = int(data.get("times", 1)), int(data.get("delay_ms", 0))
+        except (re.error, TypeError, ValueError) as exc:
+            raise SeedError(f"bad fault: {exc}") from None
+        if status is not None and not 100 <= status <= 599:
+            raise SeedError(f"bad fault: status {status}")
+        if status is None and not delay:
+            raise SeedError('a fault needs "status", "delay_ms" or both')
+        retry_after = str(data["retry_after"]) if data.get("retry_after") is not None else None
+        return cls(pattern, str(data.get("method") or "").upper() or None, status, times, retry_after, delay,
+                   data.get("body"))
 
 
 @dataclass
@@ -37,11 +62,12 @@ class SandboxState:
     usage: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> totalCost, budget (yuan text)
     webhook_registration: dict[str, Any] | None = None
     created_by_request: dict[str, str] = field(default_factory=dict)  # MS-RequestId -> service request id
-    calls: list[dict[str, Any]] = field(default_factory=list)
+    calls: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=CALL_LOG_LIMIT))
     faults: list[Fault] = field(default_factory=list)
     page_size: int = 100
     rate_limit: float = 0.0  # requests per second; 0 = unlimited
-    _window: list[float] = field(default_factory=list)
+    generation: int = 0  # bumped by reset(), so a request delayed across a reset cannot touch the new world
+    _window: deque[float] = field(default_factory=deque)
 
     def reset(self) -> None:
         with self.lock:
@@ -57,23 +83,34 @@ class SandboxState:
             self.support_topics[:] = default_support_topics()
             self.page_size = 100
             self.rate_limit = 0.0
+            self._window.clear()
+            self.generation += 1
 
-    def add_customers(self, payload: dict[str, Any]) -> int:
-        added = 0
+    def add_customers(self, payload: Any) -> int:
+        """Adds (or replaces, by id) the customers of an admin seed: {"customers": [{"id", "companyName",
+        "subscriptions": [...], "fraudEvents": [...]}]}. Checked whole before anything is added."""
+        entries = payload.get("customers") if isinstance(payload, dict) else None
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("id") for e in entries):
+            raise SeedError('the seed must be {"customers": [{"id": ..., ...}]}')
+        for entry in entries:
+            for name in ("subscriptions", "fraudEvents"):
+                if not isinstance(entry.get(name) or [], list) or \
+                        not all(isinstance(item, dict) for item in entry.get(name) or []):
+                    raise SeedError(f"customer {entry['id']}: {name} must be a list of objects")
         with self.lock:
-            for entry in payload.get("customers") or []:
+            for entry in entries:
                 cid = str(entry["id"]).lower()
-                self.customers[cid] = customer_resource(cid, entry.get("companyName") or cid, entry.get("domain"))
+                company = str(entry.get("companyName") or cid)
+                self.customers[cid] = customer_resource(cid, company, entry.get("domain"))
                 subs = self.subscriptions.setdefault(cid, {})
                 for sub in entry.get("subscriptions") or []:
                     resource = subscription_resource(cid, sub)
                     subs[resource["id"]] = resource
-                if entry.get("usage"):
+                if isinstance(entry.get("usage"), dict):
                     self.usage[cid] = dict(entry["usage"])
                 for event in entry.get("fraudEvents") or []:
-                    self.fraud_events.append(fraud_event_resource(cid, entry.get("companyName") or cid, event))
-                added += 1
-        return added
+                    self.fraud_events.append(fraud_event_resource(cid, company, event))
+        return len(entries)
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.lock:
@@ -84,17 +121,19 @@ class SandboxState:
                     return fault
         return None
 
-    def throttled(self) -> bool:
-        """A sliding one-second window, answered like Partner Center's throttling (429 + Retry-After)."""
+    def throttled(self) -> float | None:
+        """With a rate limit set, a sliding one-second window: None when the request may go ahead, else the
+        seconds until it could (for Retry-After), like Partner Center's throttling."""
         if not self.rate_limit:
-            return False
+            return None
         with self.lock:
             now = time.monotonic()
-            self._window = [t for t in self._window if now - t < 1.0]
+            while self._window and now - self._window[0] >= 1.0:
+                self._window.popleft()
             if len(self._window) >= self.rate_limit:
-                return True
+                return 1.0 - (now - self._window[0])
             self._window.append(now)
-            return False
+            return None
 
 
 def now_iso() -> str:
@@ -109,6 +148,7 @@ def customer_resource(cid: str, company: str, domain: str | None = None) -> dict
     profile = {"tenantId": cid, "domain": domain or f"{cid[:8]}.partner.onmschina.cn", "companyName": company,
                "attributes": {"objectType": "CustomerCompanyProfile"}}
     return {"id": cid, "companyProfile": profile, "relationshipToPartner": "reseller",
+            "links": {"self": {"uri": f"/customers/{cid}", "method": "GET", "headers": []}},
             "attributes": {"objectType": "Customer"}}
 
 
@@ -122,7 +162,7 @@ def subscription_resource(cid: str, sub: dict[str, Any]) -> dict[str, Any]:
         "hasPurchasableAddons": False, "creationDate": sub.get("creationDate", "2026-01-01T00:00:00Z"),
         "effectiveStartDate": sub.get("effectiveStartDate", "2026-01-01T00:00:00Z"),
         "commitmentEndDate": sub.get("commitmentEndDate", "2027-01-01T00:00:00Z"),
-        "status": sub.get("status", "active"), "autoRenewEnabled": bool(sub.get("autoRenewEnabled", True)),
+        "status": str(sub.get("status", "active")).lower(), "autoRenewEnabled": bool(sub.get("autoRenewEnabled", True)),
         "isTrial": False, "billingType": sub.get("billingType", "license"),
         "billingCycle": sub.get("billingCycle", "monthly"), "termDuration": sub.get("termDuration", "P1M"),
         "contractType": "subscription", "orderId": sub.get("orderId", uuid.uuid4().hex),
@@ -136,16 +176,21 @@ def subscription_resource(cid: str, sub: dict[str, Any]) -> dict[str, Any]:
 
 
 def fraud_event_resource(cid: str, company: str, event: dict[str, Any]) -> dict[str, Any]:
-    event_type = event.get("eventType", "CryptoMining")
-    return {"eventId": event.get("eventId") or str(uuid.uuid4()), "partnerId": "sandbox-partner",
-            "customerTenantId": cid, "customerName": company, "subscriptionId": event.get("subscriptionId", ""),
-            "subscriptionType": "Azure", "entityId": event.get("entityId", ""),
-            "entityName": event.get("entityName", "vm-miner-01"), "entityUrl": "", "hitCount": event.get("hitCount", 1),
-            "eventName": event.get("eventName", event_type), "eventType": event_type,
-            "eventStatus": event.get("eventStatus", "Active"), "severity": event.get("severity", "High"),
-            "eventTime": event.get("eventTime", now_iso()), "firstOccurrence": event.get("eventTime", now_iso()),
-            "lastOccurrence": event.get("eventTime", now_iso()), "resolvedOn": None, "resolvedReason": None,
-            "resolvedBy": None, "attributes": {"objectType": "FraudEvent"}}
+    """A fraud alert with the documented fields of `GET /v1/fraudEvents`."""
+    when = event.get("eventTime") or now_iso()
+    return {"eventTime": when, "eventId": event.get("eventId") or str(uuid.uuid4()),
+            "partnerTenantId": "00000000-0000-0000-0000-00000000c5b0", "partnerFriendlyName": "沙箱合作伙伴",
+            "customerTenantId": cid, "customerFriendlyName": company,
+            "subscriptionId": event.get("subscriptionId", ""), "subscriptionType": "modern",
+            "entityId": event.get("entityId") or str(uuid.uuid4()),
+            "entityName": event.get("entityName", "vm-miner-01"),
+            "entityUrl": "", "hitCount": str(event.get("hitCount", 1)), "catalogOfferId": "ms-azr-0017g",
+            "eventStatus": event.get("eventStatus", "Active"), "serviceName": "Microsoft.Compute",
+            "resourceName": event.get("resourceName", event.get("entityName", "vm-miner-01")),
+            "resourceGroupName": event.get("resourceGroupName", "rg-prod"), "firstOccurrence": when,
+            "lastOccurrence": event.get("lastOccurrence", when), "resolvedReason": None, "resolvedOn": None,
+            "resolvedBy": None, "eventType": event.get("eventType", "CryptoMining"),
+            "severity": event.get("severity", "High")}
 
 
 def default_support_topics() -> list[dict[str, Any]]:

@@ -3,7 +3,15 @@
 import copy
 from typing import Any
 
-from lib.partner_center.models import Customer, FraudEvent, ServiceRequest, Subscription, to_minor_units
+from lib.partner_center.models import (
+    Customer,
+    FraudEvent,
+    ServiceRequest,
+    Subscription,
+    SupportTopic,
+    UsageSummary,
+    to_minor_units,
+)
 
 
 def subscription_json() -> dict[str, Any]:
@@ -53,11 +61,13 @@ def test_with_status_leaves_the_subscription_and_its_source_json_untouched():
 
 
 def test_a_customer_is_read_from_its_company_profile():
-    customer = Customer.from_json({"id": "c-1", "relationshipToPartner": "reseller",
-                                   "companyProfile": {"companyName": "上海云帆科技有限公司",
-                                                      "domain": "yunfan.partner.onmschina.cn"}})
+    data = {"id": "c-1", "relationshipToPartner": "reseller", "attributes": {"objectType": "Customer"},
+            "companyProfile": {"tenantId": "c-1", "companyName": "上海云帆科技有限公司",
+                               "domain": "yunfan.partner.onmschina.cn"}}
+    customer = Customer.from_json(data)
     assert customer == Customer(id="c-1", company_name="上海云帆科技有限公司", domain="yunfan.partner.onmschina.cn",
-                                relationship="reseller")
+                                relationship="reseller", tenant_id="c-1")
+    assert customer.to_json() == data
 
 
 def test_a_customer_without_a_company_profile_has_empty_names():
@@ -86,6 +96,32 @@ def test_a_fraud_event_is_read_with_a_lower_case_customer_tenant():
     assert event.raw == data
 
 
+def test_a_fraud_event_is_read_from_partner_centers_documented_sample():
+    data = {"eventTime": "2021-12-08T00:25:45.69", "eventId": "2a7064fb_2edeb5b1",
+            "partnerTenantId": "348e932d", "partnerFriendlyName": "test partner",
+            "customerTenantId": "A248DA34-6840", "customerFriendlyName": "test customer",
+            "subscriptionId": "2a7064fb-1e33", "subscriptionType": "modern", "entityId": "2edeb5b1",
+            "entityName": "sampleentity", "entityUrl": "\\sample\\entity\\url", "hitCount": "10",
+            "catalogOfferId": "ms-azr-17g", "eventStatus": "Active", "serviceName": "sampleservice",
+            "resourceName": "sampleresource", "resourceGroupName": "sampleresourcegroup",
+            "firstOccurrence": "2021-12-08T00:25:45.69", "lastOccurrence": "2021-12-08T01:25:45.69",
+            "resolvedReason": "None", "eventType": "NetworkConnectionsToCryptoMiningPools", "severity": "Medium"}
+    event = FraudEvent.from_json(data)
+    assert (event.event_id, event.customer_id, event.subscription_id) == ("2a7064fb_2edeb5b1", "a248da34-6840",
+                                                                          "2a7064fb-1e33")
+    assert (event.event_type, event.event_status, event.severity) == ("NetworkConnectionsToCryptoMiningPools",
+                                                                      "Active", "Medium")
+    assert (event.resource_name, event.resource_group_name, event.hit_count) == ("sampleresource",
+                                                                                 "sampleresourcegroup", 10)
+    assert (event.first_occurrence, event.last_occurrence) == ("2021-12-08T00:25:45.69", "2021-12-08T01:25:45.69")
+    assert event.customer_name == "test customer" and event.to_json() == data
+
+
+def test_a_fraud_event_of_the_old_model_without_an_event_type_takes_its_event_name():
+    event = FraudEvent.from_json({"eventId": "e", "eventName": "CryptoMining", "hitCount": "many"})
+    assert event.event_type == "CryptoMining" and event.hit_count is None
+
+
 def test_a_fraud_event_falls_back_to_id_and_customer_id():
     event = FraudEvent.from_json({"id": "e-2", "customerId": "XYZ"})
     assert (event.event_id, event.customer_id) == ("e-2", "xyz")
@@ -93,3 +129,36 @@ def test_a_fraud_event_falls_back_to_id_and_customer_id():
 
 def test_amounts_in_yuan_become_whole_fen_rounded_half_up():
     assert [to_minor_units(v) for v in ("12.34", 0.1, "0.005", 7, "1999.995")] == [1234, 10, 1, 700, 200000]
+
+
+def test_a_subscription_keeps_its_unit_type_and_effective_start_date():
+    sub = Subscription.from_json({**subscription_json(), "unitType": "Licenses",
+                                  "effectiveStartDate": "2026-01-01T00:00:00Z"})
+    assert (sub.unit_type, sub.effective_start_date) == ("Licenses", "2026-01-01T00:00:00Z")
+
+
+def test_a_subscriptions_to_json_is_a_copy_of_what_partner_center_sent():
+    data = subscription_json()
+    body = Subscription.from_json(data).to_json()
+    assert body == data
+    body["status"] = "suspended"
+    assert data["status"] == "Active"
+
+
+def test_a_subscription_built_by_hand_still_has_a_json_form():
+    assert Subscription(id="s", status="active").with_status("suspended") == {
+        "id": "s", "status": "suspended", "attributes": {"objectType": "Subscription"}}
+
+
+def test_a_support_topic_and_a_service_request_round_trip_through_json():
+    topic = SupportTopic.from_json({"id": 32444671, "name": "Fraud", "description": "Suspected fraud"})
+    assert SupportTopic.from_json(topic.to_json()) == topic and topic.id == "32444671"
+    sr = ServiceRequest(id="1", title="t", status="open", severity="Critical", support_topic_id="32444671",
+                        description="d")
+    assert ServiceRequest.from_json(sr.to_json()) == sr
+
+
+def test_a_usage_summary_keeps_yuan_amounts_as_whole_fen():
+    usage = UsageSummary.from_json("c", {"totalCost": 1234.56, "currencyCode": "CNY", "budget": {"amount": "2000"}})
+    assert (usage.total_cost, usage.budget, usage.currency) == (123456, 200000, "CNY")
+    assert UsageSummary.from_json("c", {"totalCost": "0", "budget": {"amount": 0}}).budget is None

@@ -88,3 +88,25 @@ def test_backoff_never_exceeds_backoff_max_whatever_the_retry_number():
 def test_the_default_policy_has_named_settings():
     policy = RetryPolicy()
     assert (policy.total, policy.backoff_factor, policy.backoff_max, policy.timeout) == (5, 0.5, 30.0, 120.0)
+
+
+def test_a_retry_after_is_waited_as_given_when_within_backoff_max():
+    assert RetryPolicy(backoff_max=30).pause(1, 7.0) == 7.0
+    assert RetryPolicy(backoff_max=30).pause(4, 0.0) == 0.0
+
+
+def test_a_retry_after_longer_than_backoff_max_is_capped_at_backoff_max():
+    assert RetryPolicy(backoff_max=30).pause(1, 3600.0) == 30.0
+
+
+def test_without_a_retry_after_the_pause_is_the_backoff():
+    policy = RetryPolicy(backoff_factor=0.5, backoff_max=30.0)
+    assert policy.pause(3, None, EdgeRandom(pick_high=True)) == 2.0
+    assert policy.pause(3, None, EdgeRandom(pick_high=False)) == 1.0
+
+
+def test_an_attempts_timeouts_never_outlive_the_remaining_budget():
+    policy = RetryPolicy(connect_timeout=5, read_timeout=60)
+    assert policy.attempt_timeout(120) == (5, 60)
+    assert policy.attempt_timeout(2.5) == (2.5, 2.5)
+    assert all(t > 0 for t in policy.attempt_timeout(0))  # 0 would mean "no timeout" to requests

@@ -1,0 +1,125 @@
+"""The sandbox's admin API, for tests and demos (no token; never recorded in the call log):
+
+  GET    /_sandbox/calls                      every Partner Center request received: method, path, query, headers,
+                                              body (parsed when JSON), at
+  DELETE /_sandbox/calls                      forget them
+  POST   /_sandbox/faults                     {"path": regex, "method", "status", "times", "retry_after", "delay_ms",
+                                              "body"}: the next `times` matching requests (negative: all) get that
+                                              status/body (and Retry-After), after delay_ms; delay_ms alone = latency
+  DELETE /_sandbox/faults                     remove them all
+  POST   /_sandbox/customers                  add customers, subscriptions and fraud events (the seed format)
+  POST   /_sandbox/reset                      empty everything; {"demo": true} reloads the demo data
+  POST   /_sandbox/config                     {"page_size": N, "rate_limit": requests per second, 0 = off}
+  POST   /_sandbox/servicerequests/{id}/status  {"status": none|open|closed|attention_needed}
+  POST   /_sandbox/webhooks/deliver           sign an event like Partner Center and POST it to a webhook URL
+  GET    /_sandbox/cert/sandbox.cer           the certificate those deliveries are signed with
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from lib.partner_center.sandbox.routes import INVALID_INPUT, INVALID_PROPERTY, NOT_FOUND, error_body
+from lib.partner_center.sandbox.seed import demo_customers
+from lib.partner_center.sandbox.state import SERVICE_REQUEST_STATUSES, Fault, SandboxState, SeedError, now_iso
+
+if TYPE_CHECKING:
+    from lib.partner_center.sandbox.server import SandboxServer
+
+_ADMIN_SR = re.compile(r"^/_sandbox/servicerequests/([^/]+)/status$")
+
+
+def handle(server: SandboxServer, method: str, path: str, body: Any) -> tuple[int, Any]:
+    state = server.state
+    try:
+        return _handle(server, state, method, path, body)
+    except SeedError as exc:
+        return 400, error_body(INVALID_INPUT, str(exc))
+
+
+def _handle(server: SandboxServer, state: SandboxState, method: str, path: str, body: Any) -> tuple[int, Any]:
+    if path == "/_sandbox/calls" and method == "GET":
+        with state.lock:
+            return 200, {"calls": list(state.calls)}
+    if path == "/_sandbox/calls" and method == "DELETE":
+        with state.lock:
+            state.calls.clear()
+        return 200, {"cleared": True}
+    if path == "/_sandbox/faults" and method == "POST":
+        fault = Fault.from_json(body)
+        with state.lock:
+            state.faults.append(fault)
+            return 201, {"faults": len(state.faults)}
+    if path == "/_sandbox/faults" and method == "DELETE":
+        with state.lock:
+            state.faults.clear()
+        return 200, {"cleared": True}
+    if path == "/_sandbox/customers" and method == "POST":
+        return 201, {"added": state.add_customers(body)}
+    if path == "/_sandbox/reset" and method == "POST":
+        with state.lock:
+            state.reset()
+            if isinstance(body, dict) and body.get("demo"):
+                state.add_customers(demo_customers())
+        return 200, {"reset": True, "customers": len(state.customers)}
+    if path == "/_sandbox/config" and method == "POST":
+        return _config(state, body)
+    if (match := _ADMIN_SR.match(path)) and method == "POST":
+        with state.lock:
+            found = state.service_requests.get(match.group(1))
+            if found is None:
+                return 404, error_body(NOT_FOUND, f"Service request {match.group(1)} not found")
+            if not isinstance(body, dict) or body.get("status") not in SERVICE_REQUEST_STATUSES:
+                return 400, error_body(INVALID_PROPERTY, f"status must be one of {', '.join(SERVICE_REQUEST_STATUSES)}")
+            found["status"] = body["status"]
+            found["lastModifiedDate"] = now_iso()
+            if body["status"] == "closed":
+                found["lastClosedDate"] = found["lastModifiedDate"]
+            return 200, found
+    if path == "/_sandbox/webhooks/deliver" and method == "POST":
+        return _deliver(server, body)
+    return 404, error_body(NOT_FOUND, f"No admin resource at {method} {path}")
+
+
+def _config(state: SandboxState, body: Any) -> tuple[int, Any]:
+    if not isinstance(body, dict):
+        raise SeedError('config must be {"page_size": N, "rate_limit": N}')
+    try:
+        page_size = int(body.get("page_size", state.page_size))
+        rate_limit = float(body.get("rate_limit", state.rate_limit))
+    except (TypeError, ValueError):
+        raise SeedError("page_size and rate_limit must be numbers") from None
+    if page_size < 1 or rate_limit < 0:
+        raise SeedError("page_size must be at least 1 and rate_limit not negative")
+    with state.lock:
+        state.page_size, state.rate_limit = page_size, rate_limit
+    return 200, {"page_size": page_size, "rate_limit": rate_limit}
+
+
+def _deliver(server: SandboxServer, body: Any) -> tuple[int, Any]:
+    """Signs an event like Partner Center and POSTs it to the given (or registered) webhook URL."""
+    import requests
+
+    if not isinstance(body, dict) or not body.get("eventName"):
+        return 400, error_body(INVALID_PROPERTY, "eventName is required")
+    url = body.get("url") or (server.state.webhook_registration or {}).get("WebhookUrl")
+    if not url:
+        return 400, error_body(INVALID_PROPERTY, "no url given and no webhook registered")
+    event = {"EventName": body["eventName"], "ResourceUri": body.get("resourceUri", ""),
+             "ResourceName": body.get("resourceName", ""), "AuditUri": None, "ResourceChangeUtcDate": now_iso()}
+    raw = json.dumps(event).encode("utf-8")
+    signature = server.identity.sign(raw)
+    if body.get("tamper"):
+        raw = raw.replace(b"}", b', "tampered": true}', 1)
+    cert_url = body.get("certificateUrl") or f"{server.url}/_sandbox/cert/sandbox.cer"
+    headers = {"Content-Type": "application/json", "Authorization": f"Signature {signature}",
+               "X-MS-Certificate-Url": cert_url, "X-MS-Signature-Algorithm": "rsa-sha256",
+               **(body.get("headers") or {})}
+    response = requests.post(url, data=raw, headers=headers, timeout=60)
+    try:
+        answer: Any = response.json()
+    except ValueError:
+        answer = response.text
+    return 200, {"status": response.status_code, "body": answer, "event": event}
