@@ -6,7 +6,6 @@ wrong, so a bad deployment fails at start-up instead of at the first suspension.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -15,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lib.http_basics import is_loopback_url
 from lib.ncrontab import CronError, parse_ncrontab
 
 ENFORCEMENT_MODES = ("shadow", "enforce")
@@ -104,7 +104,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     reader = _Reader(source)
     pc_base_url = reader.url("PARTNER_CENTER_BASE_URL", "https://partner.partnercenterapi.microsoftonline.cn")
     static_token = reader.optional("PARTNER_CENTER_STATIC_TOKEN")
-    if static_token and not _is_loopback_url(pc_base_url):
+    if static_token and not is_loopback_url(pc_base_url):
         raise SettingsError(
             "PARTNER_CENTER_STATIC_TOKEN: only allowed when PARTNER_CENTER_BASE_URL is a loopback address "
             "(the local sandbox); production tokens come from azure-identity"
@@ -208,16 +208,6 @@ def _account_key(connection_string: str | None) -> str | None:
     return _parse_connection_string(connection_string).get("AccountKey")
 
 
-def _is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class _Reader:
     def __init__(self, env: Mapping[str, str]) -> None:
         self._env = env
@@ -248,7 +238,7 @@ class _Reader:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SettingsError(f"{name}: {value!r} is not an http(s) URL")
-        if parts.scheme == "http" and not _is_loopback_url(value):
+        if parts.scheme == "http" and not is_loopback_url(value):
             raise SettingsError(f"{name}: plain http is only allowed for loopback addresses; use https")
         return value
 

@@ -51,15 +51,6 @@ class WebhookProvider(Protocol):
         ...
 
 
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """Case-insensitive header lookup (HTTP header names are case-insensitive)."""
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
-
-
 def check_tolerance(signed_at: datetime, now: datetime, tolerance_seconds: int) -> None:
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")

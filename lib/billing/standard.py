@@ -21,11 +21,11 @@ from lib.billing.provider import (
     SignatureError,
     WebhookSecretError,
     check_tolerance,
-    header,
     json_object,
     unix_time,
 )
 from lib.domain.events import BillingEvent, EventValidationError, parse_canonical
+from lib.http_basics import header
 
 _SECRET = re.compile(r"whsec_[A-Za-z0-9+/]+={0,2}")
 

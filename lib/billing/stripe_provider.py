@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import stripe
 
-from lib.billing.provider import SignatureError, check_tolerance, header, json_object, unix_time
+from lib.billing.provider import SignatureError, check_tolerance, json_object, unix_time
 from lib.domain.events import (
     BillingEvent,
     DisputeClosed,
@@ -32,6 +32,7 @@ from lib.domain.events import (
     customer_id_field,
     id_field,
 )
+from lib.http_basics import header
 
 OBJ = "data.object"
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import threading
 import time
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from azure.core.credentials import AccessToken, TokenCredential
+
+from lib.http_basics import is_loopback_url
 
 REFRESH_MARGIN_SECONDS = 300  # a cached token is renewed this long before it expires
 
@@ -33,23 +33,6 @@ class StaticTokenProvider:
 
     def __repr__(self) -> str:
         return "StaticTokenProvider(<hidden>)"
-
-
-def is_loopback_url(url: str) -> bool:
-    """True for http(s) URLs whose host is localhost, 127.0.0.0/8 or ::1."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return False
-    if parts.scheme not in ("http", "https"):
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_static_token_allowed(base_url: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -24,26 +23,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from lib.http_basics import header, is_loopback_host
+
 CACHE_SECONDS = 3600
 MAX_CERT_BYTES = 64 * 1024
 
 
 class PartnerCenterSignatureError(Exception):
     """The delivery is not provably from Partner Center (401)."""
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == wanted), None)
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def fetch_certificate(url: str) -> bytes:
@@ -68,10 +55,10 @@ class PartnerCenterWebhookVerifier:
         self._lock = threading.Lock()
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
-        algorithm = (_header(headers, "x-ms-signature-algorithm") or "").lower()
+        algorithm = (header(headers, "x-ms-signature-algorithm") or "").lower()
         if algorithm != "rsa-sha256":
             raise PartnerCenterSignatureError("X-MS-Signature-Algorithm must be rsa-sha256")
-        authorization = _header(headers, "authorization") or ""
+        authorization = header(headers, "authorization") or ""
         scheme, _, encoded = authorization.partition(" ")
         if scheme.lower() != "signature" or not encoded.strip():
             raise PartnerCenterSignatureError("Authorization must be 'Signature <base64>'")
@@ -79,7 +66,7 @@ class PartnerCenterWebhookVerifier:
             signature = base64.b64decode(encoded.strip(), validate=True)
         except (binascii.Error, ValueError):
             raise PartnerCenterSignatureError("the signature is not base64") from None
-        certificate = self._certificate(self._check_url(_header(headers, "x-ms-certificate-url") or ""))
+        certificate = self._certificate(self._check_url(header(headers, "x-ms-certificate-url") or ""))
         key = certificate.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
             raise PartnerCenterSignatureError("the certificate does not hold an RSA key")
@@ -94,7 +81,7 @@ class PartnerCenterWebhookVerifier:
         authority = f"{host}:{parts.port}" if parts.port else host
         if not url or (authority not in self._hosts and host not in self._hosts):
             raise PartnerCenterSignatureError(f"certificate URL host {host!r} is not an allowed Partner Center host")
-        if parts.scheme != "https" and not (parts.scheme == "http" and _loopback(host)):
+        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(host)):
             raise PartnerCenterSignatureError("the certificate URL must be https")
         if parts.username or parts.password or parts.query or parts.fragment or not parts.path.endswith(".cer"):
             raise PartnerCenterSignatureError("the certificate URL is not a plain .cer location")

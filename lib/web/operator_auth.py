@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from lib.http_basics import header
 from lib.web.problems import ProblemError
 
 ROLE_CLAIM_TYPES = ("roles", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role")
@@ -33,10 +34,10 @@ def easy_auth_enabled(env: Mapping[str, str] | None = None) -> bool:
 
 def operator_from_headers(headers: Mapping[str, str], operator_roles: tuple[str, ...], *,
                           easy_auth: bool) -> Actor:
-    encoded = _header(headers, "x-ms-client-principal")
+    encoded = header(headers, "x-ms-client-principal")
     if not easy_auth:
         # Only the function key guards the route; an optional header names the human behind a tool.
-        name = _header(headers, "x-cspguard-actor") or "function-key"
+        name = header(headers, "x-cspguard-actor") or "function-key"
         return Actor(name=f"key:{name}"[:128])
     if not encoded:
         raise ProblemError(401, "sign in: this route needs an Entra ID principal", problem="unauthenticated")
@@ -50,15 +51,8 @@ def operator_from_headers(headers: Mapping[str, str], operator_roles: tuple[str,
     roles = tuple(c.get("val", "") for c in claims
                   if c.get("typ") in (*ROLE_CLAIM_TYPES, role_type) and c.get("val"))
     names = [c.get("val", "") for c in claims if c.get("typ") in (name_type, "name", "preferred_username")]
-    name = next((n for n in names if n), None) or _header(headers, "x-ms-client-principal-name") or "unknown"
+    name = next((n for n in names if n), None) or header(headers, "x-ms-client-principal-name") or "unknown"
     if not set(roles) & set(operator_roles):
         raise ProblemError(403, f"the caller lacks an operator role ({', '.join(operator_roles)})",
                            problem="forbidden")
     return Actor(name=name, roles=roles, via="entra-id")
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None

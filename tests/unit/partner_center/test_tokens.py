@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from azure.core.credentials import AccessToken
 
+from lib.http_basics import is_loopback_url
 from lib.partner_center.tokens import (
     CredentialTokenProvider,
     StaticTokenProvider,
     build_credential,
     check_static_token_allowed,
-    is_loopback_url,
 )
 
 SCOPE = "https://api.partnercenterapi.microsoftonline.cn/.default"
