@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable, Iterable
@@ -49,3 +50,45 @@ def timed_concurrently(label: str, items: Iterable[T], work: Callable[[T], objec
         for _ in pool.map(one, materialised):
             pass
     return Figures(label, len(materialised), time.perf_counter() - started, latencies)
+
+
+def cpu_seconds(pid: int | None = None) -> float | None:
+    """CPU time (user + system) a process has used so far, from /proc; None where /proc is not there."""
+    if pid is None:
+        return time.process_time()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuMeter:
+    """CPU used by named processes between start() and stop(), in ms per unit of work."""
+
+    pids: dict[str, int | None]
+    started: dict[str, float | None] | None = None
+    used: dict[str, float | None] | None = None
+
+    def start(self) -> None:
+        self.started = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def stop(self) -> None:
+        assert self.started is not None
+        now = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        self.used = {}
+        for name, before in self.started.items():
+            after = now[name]
+            self.used[name] = after - before if after is not None and before is not None else None
+
+    def ms_per_unit(self, name: str, units: int) -> float | None:
+        assert self.used is not None
+        seconds = self.used.get(name)
+        return seconds / units * 1000 if seconds is not None and units else None
+
+    def per_unit(self, units: int) -> str:
+        assert self.used is not None
+        return ", ".join(f"{name} {seconds / units * 1000:.2f}" for name, seconds in self.used.items()
+                         if seconds is not None)

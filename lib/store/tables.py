@@ -24,9 +24,10 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 from azure.core.pipeline.transport import RequestsTransport
-from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 
 from lib.settings import StorageSettings
+from lib.store import entity_group
 from lib.store.entities import Record, Value, from_entity, to_entity
 from lib.store.errors import ConcurrencyConflict, EntityNotFound, StorageUnavailable, StoreError
 
@@ -38,15 +39,20 @@ T = TypeVar("T")
 # Bounded so a down storage account fails a request in seconds, not minutes of SDK retries.
 CLIENT_OPTIONS: dict[str, Any] = {"retry_total": 3, "retry_backoff_factor": 0.4, "connection_timeout": 5,
                                   "read_timeout": 30}
-_ENV_NETWORK_SETTINGS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "requests_ca_bundle", "curl_ca_bundle"}
+_PROXY_SETTINGS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+_CA_BUNDLE_SETTINGS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
-def transport_options() -> dict[str, Any]:
-    """Skips requests' per-call scan of the environment for proxies unless the environment names one: that scan
-    costs more CPU than the rest of a storage call's client-side work."""
-    if any(name.lower() in _ENV_NETWORK_SETTINGS for name in os.environ):
+def transport_options(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """requests re-reads the environment (proxies, CA bundle) on every call, and that scan costs about as much CPU as
+    the rest of a storage call's client-side work. Read it once here instead: a CA bundle becomes the transport's
+    verify path. Only a proxy setting, whose per-host bypass rules requests applies, keeps the per-call scan."""
+    if any(name.lower() in _PROXY_SETTINGS for name in environ):
         return {}
-    return {"transport": RequestsTransport(use_env_settings=False)}
+    bundle = next((environ[name] for name in _CA_BUNDLE_SETTINGS if environ.get(name)), None)
+    if bundle is None:
+        return {"transport": RequestsTransport(use_env_settings=False)}
+    return {"transport": RequestsTransport(use_env_settings=False, connection_verify=bundle)}
 
 
 @dataclass(frozen=True)
@@ -166,29 +172,18 @@ class Table:
             raise ValueError(f"a transaction takes at most {MAX_BATCH} operations")
         if len({op.partition_key for op in operations}) != 1:
             raise ValueError("a transaction must stay inside one partition")
-        batch: list[Any] = []
-        for op in operations:
-            entity = to_entity(op.partition_key, op.row_key, op.values)
-            if op.kind == "create":
-                batch.append(("create", entity))
-            elif op.kind == "upsert_merge":
-                batch.append(("upsert", entity, {"mode": UpdateMode.MERGE}))
-            elif op.kind == "upsert_replace":
-                batch.append(("upsert", entity, {"mode": UpdateMode.REPLACE}))
-            elif op.kind == "update_if_match":
-                batch.append(("update", entity, {"mode": UpdateMode.REPLACE, "etag": op.etag,
-                                                  "match_condition": MatchConditions.IfNotModified}))
-            else:
-                batch.append(("delete", entity))
+        wire = [entity_group.WireOperation(op.kind, to_entity(op.partition_key, op.row_key, op.values), op.etag)
+                for op in operations]
         try:
-            results = translate_errors(lambda: self._client.submit_transaction(batch))
-        except TableTransactionError as exc:
-            if exc.status_code in (409, 412):
-                raise ConcurrencyConflict(_short(exc)) from exc
-            if exc.status_code == 404:
-                raise EntityNotFound(_short(exc)) from exc
-            raise StoreError(_short(exc)) from exc
-        return [str(result.get("etag", "")) for result in results]
+            return translate_errors(lambda: entity_group.submit(self._client, wire))
+        except entity_group.BatchRejected as exc:
+            if exc.part.status in (409, 412):
+                raise ConcurrencyConflict(str(exc)) from exc
+            if exc.part.status == 404:
+                raise EntityNotFound(str(exc)) from exc
+            if exc.part.status >= 500:
+                raise StorageUnavailable(f"storage error {exc}") from exc
+            raise StoreError(str(exc)) from exc
 
 
 class TableStore:

@@ -57,6 +57,7 @@ class SandboxServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: SandboxServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # see lib/devhost/http_host.py: keep-alive replies would wait 40 ms otherwise
 
     def log_message(self, format: str, *args: Any) -> None:
         return
