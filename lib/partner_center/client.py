@@ -8,6 +8,7 @@ once; other 4xx are raised as named errors with Partner Center's error code.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 import uuid
@@ -118,15 +119,28 @@ class PartnerCenterClient:
     def list_fraud_events(self, *, status: str | None = None, subscription_id: str | None = None,
                           event_type: str | None = None,
                           correlation_id: str | None = None) -> Iterator[FraudEvent]:
-        """`GET /v1/fraudEvents` with the documented optional filters EventStatus (Active, Investigating,
-        Resolved), SubscriptionId and EventType (the last only exists in the new events model, so asking for it
-        sends X-NewEventsModel)."""
-        params = {"EventStatus": status, "SubscriptionId": subscription_id, "EventType": event_type}
-        query = "&".join(f"{name}={quote(value, safe='')}" for name, value in params.items() if value)
-        headers = {"X-NewEventsModel": "true"} if event_type else {}
-        for item in self._pages("/v1/fraudEvents" + (f"?{query}" if query else ""), correlation_id,
-                                extra_headers=headers):
-            yield FraudEvent.from_json(item)
+        """`GET /v1/fraudEvents` in the new events model (X-NewEventsModel: true), which carries every alert type
+        (usage anomalies, deployment anomalies, crypto-mining pools, ...) where the old model knew only crypto
+        mining. Optional filters as documented: EventStatus (Active, Investigating, Resolved), SubscriptionId,
+        EventType. The answer is a bare array; pages are asked for with PageSize and PageNumber until one comes back
+        short. A server that ignores the paging parameters answers every page with the same events: the first page
+        that brings nothing new ends the listing, so it cannot loop."""
+        filters = {"EventStatus": status, "SubscriptionId": subscription_id, "EventType": event_type}
+        base = "&".join(f"{name}={quote(value, safe='')}" for name, value in filters.items() if value)
+        correlation = correlation_id or str(uuid.uuid4())
+        seen: set[str] = set()
+        for number in itertools.count(1):
+            query = f"{base}&" if base else ""
+            path = f"/v1/fraudEvents?{query}PageSize={self.page_size}&PageNumber={number}"
+            page = self._call("GET", path, correlation, extra_headers={"X-NewEventsModel": "true"}).value
+            if not isinstance(page, list):
+                raise PartnerCenterError(f"GET /v1/fraudEvents answered with a {type(page).__name__}, not an array")
+            fresh = [item for item in page if isinstance(item, dict) and str(item.get("eventId")) not in seen]
+            for item in fresh:
+                seen.add(str(item.get("eventId")))
+                yield FraudEvent.from_json(item)
+            if len(page) < self.page_size or not fresh:
+                return
 
     def list_support_topics(self, *, correlation_id: str | None = None) -> list[SupportTopic]:
         return [SupportTopic.from_json(item)
@@ -166,9 +180,6 @@ class PartnerCenterClient:
         next_path, seen = path, set()
         while True:
             page = self._call("GET", next_path, correlation, extra_headers=headers).value
-            if isinstance(page, list):  # fraud events answer with a bare array, as documented
-                yield from page
-                return
             if not isinstance(page, dict):
                 raise PartnerCenterError(f"GET {path.split('?')[0]} answered with a {type(page).__name__}, "
                                          "not a collection")

@@ -67,7 +67,7 @@ def handle(state: SandboxState, method: str, path: str, query: Mapping[str, str]
         if path == "/v1/webhooks/registration":
             return _webhook_registration(state, method, body)
         if method == "GET" and path == "/v1/fraudEvents":
-            return 200, _fraud_events(state, query)
+            return 200, _fraud_events(state, query, headers)
         if method == "GET" and path == "/v1/servicerequests/supporttopics":
             return 200, _collection(state, state.support_topics, path, query, headers)
         if method == "GET" and path == "/v1/servicerequests":
@@ -131,14 +131,33 @@ def _webhook_registration(state: SandboxState, method: str, body: Any) -> tuple[
     raise ApiError(405, INVALID_INPUT, f"{method} is not allowed on /v1/webhooks/registration")
 
 
-def _fraud_events(state: SandboxState, query: Mapping[str, str]) -> list[dict[str, Any]]:
-    """As documented, a bare JSON array, filtered by the optional EventStatus, SubscriptionId and EventType."""
+# The old events model knew only crypto-mining alerts; every other type needs X-NewEventsModel: true.
+OLD_MODEL_EVENT_TYPES = frozenset({"cryptomining", "networkconnectionstocryptominingpools"})
+
+
+def _fraud_events(state: SandboxState, query: Mapping[str, str],
+                  headers: Mapping[str, str]) -> list[dict[str, Any]]:
+    """As documented: a bare JSON array, filtered by the optional EventStatus and SubscriptionId; in the new events
+    model also by EventType, and paged by PageSize and PageNumber when both are positive integers."""
     wanted = {k.lower(): v for k, v in query.items()}
-    status, subscription, kind = wanted.get("eventstatus"), wanted.get("subscriptionid"), wanted.get("eventtype")
-    return [e for e in state.fraud_events
-            if (not status or e["eventStatus"].lower() == status.lower())
-            and (not subscription or e["subscriptionId"] == subscription)
-            and (not kind or e["eventType"].lower() == kind.lower())]
+    new_model = any(k.lower() == "x-neweventsmodel" and v.lower() == "true" for k, v in headers.items())
+    status, subscription = wanted.get("eventstatus"), wanted.get("subscriptionid")
+    kind = wanted.get("eventtype") if new_model else None
+    found = [e for e in state.fraud_events
+             if (new_model or e["eventType"].lower() in OLD_MODEL_EVENT_TYPES)
+             and (not status or e["eventStatus"].lower() == status.lower())
+             and (not subscription or e["subscriptionId"] == subscription)
+             and (not kind or e["eventType"].lower() == kind.lower())]
+    if not new_model or "pagesize" not in wanted or "pagenumber" not in wanted:
+        return found
+    size, number = _positive(wanted["pagesize"], "PageSize"), _positive(wanted["pagenumber"], "PageNumber")
+    return found[(number - 1) * size:number * size]
+
+
+def _positive(value: str, name: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise ApiError(400, INVALID_INPUT, f"Invalid input: {name} must be a positive integer")
+    return int(value)
 
 
 def _create_service_request_once(state: SandboxState, locale: str, headers: Mapping[str, str],

@@ -40,7 +40,8 @@ def demo_customers() -> dict[str, Any]:
         entry: dict[str, Any] = {"id": cid, "companyName": company, "subscriptions": subs}
         if index == 5:
             azure = next(s for s in subs if s["offerName"] == "Azure plan")
-            entry["fraudEvents"] = [{"subscriptionId": azure["id"], "eventType": "CryptoMining",
+            entry["fraudEvents"] = [{"subscriptionId": azure["id"],
+                                     "eventType": "NetworkConnectionsToCryptoMiningPools",
                                      "eventTime": "2026-11-20T03:14:00Z", "severity": "High"}]
         customers.append(entry)
     return {"customers": customers}

@@ -189,7 +189,7 @@ def fraud_event_resource(cid: str, company: str, event: dict[str, Any]) -> dict[
             "resourceName": event.get("resourceName", event.get("entityName", "vm-miner-01")),
             "resourceGroupName": event.get("resourceGroupName", "rg-prod"), "firstOccurrence": when,
             "lastOccurrence": event.get("lastOccurrence", when), "resolvedReason": None, "resolvedOn": None,
-            "resolvedBy": None, "eventType": event.get("eventType", "CryptoMining"),
+            "resolvedBy": None, "eventType": event.get("eventType", "NetworkConnectionsToCryptoMiningPools"),
             "severity": event.get("severity", "High")}
 
 

@@ -248,17 +248,18 @@ def test_fraud_events_are_filtered_by_event_status(pc_sandbox, pc_client):
     assert {e.event_id for e in pc_client.list_fraud_events()} == {"e-active", "e-resolved"}
     active = list(pc_client.list_fraud_events(status="Active"))
     assert [(e.event_id, e.event_status, e.customer_id) for e in active] == [("e-active", "Active", customer)]
-    assert sandbox_calls(pc_sandbox)[-1]["query"] == {"EventStatus": "Active"}
+    assert sandbox_calls(pc_sandbox)[-1]["query"] == {"EventStatus": "Active", "PageSize": "100", "PageNumber": "1"}
 
 
 def test_fraud_events_are_filtered_by_subscription_as_documented(pc_sandbox, pc_client):
     a_customer(pc_sandbox, fraudEvents=[{"eventId": "e-mine", "subscriptionId": "az-mine"}])
     a_customer(pc_sandbox, fraudEvents=[{"eventId": "e-other", "subscriptionId": "az-other"}])
     assert [e.event_id for e in pc_client.list_fraud_events(subscription_id="az-mine")] == ["e-mine"]
-    assert sandbox_calls(pc_sandbox)[-1]["query"] == {"SubscriptionId": "az-mine"}
+    assert sandbox_calls(pc_sandbox)[-1]["query"] == {"SubscriptionId": "az-mine", "PageSize": "100",
+                                                      "PageNumber": "1"}
 
 
-def test_fraud_events_filtered_by_type_ask_for_the_new_events_model(pc_sandbox, pc_client):
+def test_fraud_events_are_filtered_by_type_in_the_new_events_model(pc_sandbox, pc_client):
     a_customer(pc_sandbox, fraudEvents=[
         {"eventId": "e-pool", "subscriptionId": "s", "eventType": "NetworkConnectionsToCryptoMiningPools"},
         {"eventId": "e-usage", "subscriptionId": "s", "eventType": "UsageAnomalyDetection"}])
@@ -266,4 +267,40 @@ def test_fraud_events_filtered_by_type_ask_for_the_new_events_model(pc_sandbox, 
     assert [e.event_id for e in found] == ["e-pool"]
     call = sandbox_calls(pc_sandbox)[-1]
     assert call["headers"]["X-NewEventsModel"] == "true"
-    assert call["query"] == {"EventType": "NetworkConnectionsToCryptoMiningPools"}
+    assert call["query"] == {"EventType": "NetworkConnectionsToCryptoMiningPools", "PageSize": "100",
+                             "PageNumber": "1"}
+
+
+def test_alert_types_beyond_crypto_mining_are_read_through_the_new_events_model(pc_sandbox, pc_client):
+    a_customer(pc_sandbox, fraudEvents=[
+        {"eventId": "e-usage", "subscriptionId": "s", "eventType": "UsageAnomalyDetection"},
+        {"eventId": "e-vmss", "subscriptionId": "s",
+         "eventType": "MultiRegionVirtualMachineScaleSetDeploymentAnomaly"}])
+    old_model = requests.get(f"{pc_sandbox.url}/v1/fraudEvents", headers=AUTH, timeout=10).json()
+    assert old_model == []  # the old model knew only crypto mining
+    assert {e.event_type for e in pc_client.list_fraud_events()} == {
+        "UsageAnomalyDetection", "MultiRegionVirtualMachineScaleSetDeploymentAnomaly"}
+    assert sandbox_calls(pc_sandbox)[-1]["headers"]["X-NewEventsModel"] == "true"
+
+
+def test_fraud_events_are_read_page_by_page_until_a_short_page(pc_sandbox):
+    a_customer(pc_sandbox, fraudEvents=[{"eventId": f"e-{n:03d}", "subscriptionId": "s",
+                                         "eventType": "UsageAnomalyDetection"} for n in range(25)])
+    client = PartnerCenterClient(pc_sandbox.url, StaticTokenProvider(SANDBOX_TOKEN), page_size=10)
+    events = [e.event_id for e in client.list_fraud_events()]
+    assert events == [f"e-{n:03d}" for n in range(25)]
+    pages = [c["query"]["PageNumber"] for c in sandbox_calls(pc_sandbox) if c["path"] == "/v1/fraudEvents"]
+    assert pages == ["1", "2", "3"]
+
+
+def test_an_exact_multiple_of_the_page_size_ends_on_an_empty_page(pc_sandbox):
+    a_customer(pc_sandbox, fraudEvents=[{"eventId": f"e-{n}", "subscriptionId": "s"} for n in range(20)])
+    client = PartnerCenterClient(pc_sandbox.url, StaticTokenProvider(SANDBOX_TOKEN), page_size=10)
+    assert len(list(client.list_fraud_events())) == 20
+    assert len([c for c in sandbox_calls(pc_sandbox) if c["path"] == "/v1/fraudEvents"]) == 3
+
+
+def test_the_sandbox_refuses_a_page_size_that_is_not_a_positive_integer(pc_sandbox):
+    response = requests.get(f"{pc_sandbox.url}/v1/fraudEvents?PageSize=0&PageNumber=1",
+                            headers={**AUTH, "X-NewEventsModel": "true"}, timeout=10)
+    assert response.status_code == 400 and "PageSize" in response.text

@@ -16,7 +16,7 @@ def test_the_demo_has_a_few_subscriptions_suspended_by_hand_and_one_crypto_minin
     suspended = [s for c in customers for s in c["subscriptions"] if s["status"] == "suspended"]
     assert 2 <= len(suspended) <= 4
     miners = [c for c in customers if c.get("fraudEvents")]
-    assert len(miners) == 1 and miners[0]["fraudEvents"][0]["eventType"] == "CryptoMining"
+    assert len(miners) == 1 and miners[0]["fraudEvents"][0]["eventType"] == "NetworkConnectionsToCryptoMiningPools"
     azure = {s["id"] for s in miners[0]["subscriptions"] if s["offerName"] == "Azure plan"}
     assert miners[0]["fraudEvents"][0]["subscriptionId"] in azure
 
