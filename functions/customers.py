@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import azure.functions as func
 
 from lib.app_context import get_context
-from lib.domain.events import customer_id_field
-from lib.domain.policy import parse_hold
+from lib.domain.event_fields import customer_id_field
+from lib.domain.hold_request import parse_hold
 from lib.services.customer_view import customer_view
 from lib.services.suspension import check_reason
 from lib.web.endpoint import Actor, operator_endpoint

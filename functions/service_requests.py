@@ -8,7 +8,7 @@ import logging
 import azure.functions as func
 
 from lib.app_context import get_context
-from lib.domain.events import customer_id_field
+from lib.domain.event_fields import customer_id_field
 from lib.store.cases import CASE_STATUSES
 from lib.structured_logging import invocation_context
 from lib.web.endpoint import Actor, operator_endpoint

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import azure.functions as func
 
 from lib.app_context import get_context
-from lib.domain.events import customer_id_field
+from lib.domain.event_fields import customer_id_field
 from lib.services.partner_center_events import parse_event
 from lib.services.receive_webhook import MAX_BODY_BYTES, receive_webhook
 from lib.web.endpoint import Actor, operator_endpoint, public_endpoint

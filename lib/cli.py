@@ -136,7 +136,7 @@ def _customer_show(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from lib.app_context import get_context
-    from lib.domain.events import EventValidationError, customer_id_field
+    from lib.domain.event_fields import EventValidationError, customer_id_field
     from lib.services.customer_view import CustomerNotFound, customer_view
 
     try:

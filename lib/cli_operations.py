@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from lib.domain.events import EventValidationError, customer_id_field
+from lib.domain.event_fields import EventValidationError, customer_id_field
 
 EXIT_USAGE = 2
 

@@ -14,16 +14,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from lib.domain.events import (
-    BillingEvent,
+from lib.domain.event_fields import (
     EventValidationError,
-    PaymentSucceeded,
     amount_field,
     currency_field,
     customer_id_field,
     id_field,
     timestamp_field,
 )
+from lib.domain.events import BillingEvent, PaymentSucceeded
 
 PROVIDER = "csv"
 COLUMNS = ("customer_id", "payment_id", "amount", "currency", "paid_at", "invoice_id")

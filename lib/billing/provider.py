@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from lib.domain.events import BillingEvent, EventValidationError
+from lib.domain.event_fields import EventValidationError
+from lib.domain.events import BillingEvent
 
 
 class WebhookAuthError(Exception):

@@ -24,7 +24,8 @@ from lib.billing.provider import (
     json_object,
     unix_time,
 )
-from lib.domain.events import BillingEvent, EventValidationError, parse_canonical
+from lib.domain.event_fields import EventValidationError
+from lib.domain.events import BillingEvent, parse_canonical
 from lib.http_basics import header
 
 _SECRET = re.compile(r"whsec_[A-Za-z0-9+/]+={0,2}")

@@ -16,21 +16,17 @@ from datetime import UTC, datetime, timedelta
 import stripe
 
 from lib.billing.provider import SignatureError, check_tolerance, json_object, unix_time
+from lib.domain.event_fields import EventValidationError, amount_field, currency_field, customer_id_field, id_field
 from lib.domain.events import (
     BillingEvent,
     DisputeClosed,
     DisputeOpened,
-    EventValidationError,
     Fact,
     InvoiceIssued,
     InvoiceVoided,
     PaymentFailed,
     PaymentRefunded,
     PaymentSucceeded,
-    amount_field,
-    currency_field,
-    customer_id_field,
-    id_field,
 )
 from lib.http_basics import header
 

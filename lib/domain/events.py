@@ -7,85 +7,26 @@ with a `row_key`, its ledger RowKey, so that a redelivered or replayed event lan
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
+from lib.domain.event_fields import (
+    EventValidationError,
+    amount_field,
+    currency_field,
+    customer_id_field,
+    customer_id_or_none,
+    id_field,
+    timestamp_field,
+)
 from lib.domain.money import MoneyError, check_amount, check_currency
-
-MAX_AMOUNT = 10**15  # minor units; far above any real invoice, well inside Table Storage's Int64
-MAX_ID_LENGTH = 200
-# Table Storage refuses these characters in a RowKey, and our row keys embed the ids.
-_KEY_UNSAFE = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
-_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-
-
-class EventValidationError(ValueError):
-    """A body that is not a valid billing event; `field` is the dotted path of the offending value."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 class FactError(ValueError):
     """A fact that cannot exist: naive time, bad amount, or a stored record that does not read back."""
 
-
-# --- field checks, shared by the canonical parser and the provider adapters ---
-
-
-def id_field(value: object, field: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise EventValidationError(field, f"must be a non-empty string, got {value!r}")
-    if len(value) > MAX_ID_LENGTH:
-        raise EventValidationError(field, f"is longer than {MAX_ID_LENGTH} characters")
-    if _KEY_UNSAFE.search(value):
-        raise EventValidationError(field, "must not contain '/', '\\', '#', '?' or control characters")
-    return value
-
-
-def customer_id_field(value: object, field: str) -> str:
-    """A Partner Center customer tenant id: a GUID, normalised to lower case."""
-    if isinstance(value, str) and _GUID.match(value.lower()):
-        return value.lower()
-    raise EventValidationError(
-        field, f"must be the Partner Center customer tenant id, a GUID like "
-        f"'0f9b3a4e-8c1d-4b2a-9e7f-1a2b3c4d5e6f', got {value!r}"
-    )
-
-
-def amount_field(value: object, field: str) -> int:
-    try:
-        amount = check_amount(value)
-    except MoneyError as exc:
-        raise EventValidationError(field, str(exc)) from None
-    if amount > MAX_AMOUNT:
-        raise EventValidationError(field, f"amount {amount} is larger than {MAX_AMOUNT}")
-    return amount
-
-
-def currency_field(value: object, field: str) -> str:
-    try:
-        return check_currency(value)
-    except MoneyError as exc:
-        raise EventValidationError(field, str(exc)) from None
-
-
-def timestamp_field(value: object, field: str) -> datetime:
-    """An ISO-8601 string with a UTC offset, returned in UTC."""
-    if not isinstance(value, str):
-        raise EventValidationError(field, f"must be an ISO-8601 timestamp string, got {value!r}")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise EventValidationError(field, f"is not an ISO-8601 timestamp: {value!r}") from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise EventValidationError(field, f"needs a UTC offset such as 'Z' or '+08:00': {value!r}")
-    return parsed.astimezone(UTC)
 
 
 # --- facts ---
@@ -292,8 +233,7 @@ def parse_canonical(provider: str, event_id: str, body: Mapping[str, object]) ->
 
     cls = FACT_TYPES.get(event_type)
     if cls is None:
-        raw = data.get("customer_id")
-        customer = raw.lower() if isinstance(raw, str) and _GUID.match(raw.lower()) else None
+        customer = customer_id_or_none(data.get("customer_id"))
         return BillingEvent(provider, event_id, event_type, occurred_at, customer, None)
 
     customer_id = customer_id_field(data.get("customer_id"), "data.customer_id")

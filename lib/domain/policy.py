@@ -7,7 +7,6 @@ arrives as an explicit, timezone-aware `as_of`. Day boundaries are the policy's 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -270,35 +269,3 @@ def _describe_overdue(days: int, invoices: int, amount: int, currency: str) -> s
     plural = "invoice" if invoices == 1 else "invoices"
     day_word = "day" if days == 1 else "days"
     return f"{days} {day_word} past due on {invoices} {plural} ({format_amount(amount, currency)} overdue)"
-
-
-class HoldError(ValueError):
-    """A hold an operator asked for that the policy does not allow."""
-
-
-def parse_hold(data: Mapping[str, object], policy: CollectionsPolicy, as_of: datetime) -> Hold:
-    """Validate a hold as `PUT /api/customers/{id}/hold` receives it: {"kind", "until", "note"}."""
-    require_aware(as_of)
-    unknown = sorted(set(data) - {"kind", "until", "note"})
-    if unknown:
-        raise HoldError(f"unknown field(s) {', '.join(unknown)}: a hold has kind, until and note")
-    kind, until_text, note = data.get("kind"), data.get("until"), data.get("note", "")
-    if kind not in HOLD_KINDS:
-        raise HoldError(f"kind must be one of {', '.join(HOLD_KINDS)}, got {kind!r}")
-    if not isinstance(note, str):
-        raise HoldError("note must be a string")
-    until: date | None = None
-    if isinstance(until_text, str) and len(until_text) == 10:
-        with suppress(ValueError):
-            until = date.fromisoformat(until_text)
-    if until is None:
-        raise HoldError(f"until must be a date as YYYY-MM-DD, got {until_text!r}")
-    today = as_of.astimezone(policy.zone).date()
-    limit = (
-        policy.holds.promise_to_pay_max_days if kind == "promise_to_pay" else policy.holds.exemption_max_days
-    )
-    if until < today:
-        raise HoldError(f"until {until.isoformat()} is in the past (today is {today.isoformat()} local time)")
-    if (until - today).days > limit:
-        raise HoldError(f"a {kind} hold may last at most {limit} days from today ({today.isoformat()})")
-    return Hold(kind="exemption" if kind == "exemption" else "promise_to_pay", until=until, note=note)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lib.domain.events import EventValidationError, customer_id_field
+from lib.domain.event_fields import EventValidationError, customer_id_field
 from lib.partner_center.client import PartnerCenterClient
 from lib.store.cases import Case, Cases
 from lib.store.errors import ConcurrencyConflict

@@ -15,9 +15,10 @@ import azure.functions as func
 
 from lib.billing.provider import WebhookAuthError, WebhookSecretError
 from lib.billing.registry import UnknownProviderError
-from lib.domain.events import EventValidationError
+from lib.domain.event_fields import EventValidationError
+from lib.domain.hold_request import HoldError
 from lib.domain.ledger import LedgerError
-from lib.domain.policy import HoldError, NaiveDatetimeError
+from lib.domain.policy import NaiveDatetimeError
 from lib.domain.policy_file import PolicyError
 from lib.partner_center.errors import AuthenticationError, PartnerCenterError
 from lib.partner_center.webhook_signature import PartnerCenterSignatureError

@@ -9,7 +9,8 @@ from standardwebhooks import Webhook
 
 from lib.billing.provider import SignatureError, StaleTimestampError, WebhookSecretError
 from lib.billing.standard import StandardWebhooksProvider
-from lib.domain.events import EventValidationError, PaymentSucceeded
+from lib.domain.event_fields import EventValidationError
+from lib.domain.events import PaymentSucceeded
 
 SECRET = "whsec_" + base64.b64encode(b"csp-guard test secret, 32 bytes").decode()
 OLD_SECRET = "whsec_" + base64.b64encode(b"the secret before the rotation!").decode()

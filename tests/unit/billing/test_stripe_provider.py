@@ -9,10 +9,10 @@ import stripe
 
 from lib.billing.provider import SignatureError, StaleTimestampError
 from lib.billing.stripe_provider import StripeProvider
+from lib.domain.event_fields import EventValidationError
 from lib.domain.events import (
     DisputeClosed,
     DisputeOpened,
-    EventValidationError,
     InvoiceIssued,
     InvoiceVoided,
     PaymentFailed,

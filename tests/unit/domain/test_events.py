@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
+from lib.domain.event_fields import EventValidationError
 from lib.domain.events import (
     FACT_TYPES,
     BillingEvent,
     CreditGranted,
     DisputeClosed,
     DisputeOpened,
-    EventValidationError,
     FactError,
     InvoiceIssued,
     InvoiceVoided,

@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from lib.domain.policy import Hold, HoldError, NaiveDatetimeError, parse_hold
+from lib.domain.hold_request import HoldError, parse_hold
+from lib.domain.policy import Hold, NaiveDatetimeError
 from lib.domain.policy_file import parse_policy
 from tests.unit.domain.test_policy import DESIGN_POLICY
 
