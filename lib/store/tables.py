@@ -179,7 +179,7 @@ class Table:
         except entity_group.BatchRejected as exc:
             if exc.part.status in (409, 412):
                 raise ConcurrencyConflict(str(exc)) from exc
-            if exc.part.status == 404:
+            if exc.part.status == 404 and exc.part.error_code != "TableNotFound":
                 raise EntityNotFound(str(exc)) from exc
             if exc.part.status >= 500:
                 raise StorageUnavailable(f"storage error {exc}") from exc

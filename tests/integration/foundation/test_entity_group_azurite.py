@@ -68,8 +68,9 @@ def test_deleting_what_is_not_there_is_not_found(tables):
 
 def test_a_transaction_on_a_missing_table_is_a_store_error(settings, azurite):
     store = TableStore.from_settings(settings.storage, "nosuchprefix")
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError) as raised:
         store.table("ledger").transact([create("c1", "x", {})])
+    assert not isinstance(raised.value, EntityNotFound)  # a missing table is not a missing entity
 
 
 def test_a_full_transaction_of_one_hundred_operations(tables):
