@@ -29,7 +29,7 @@ from lib.domain.policy import (
     Prevention,
     Stage,
 )
-from lib.domain.policy_file_lines import LineLocator
+from lib.domain.policy_file_lines import LineLocator, field_name
 from lib.domain.policy_file_lines import Path as KeyPath
 
 SEVERITIES = ("low", "medium", "high")
@@ -95,25 +95,13 @@ def _read(text: str) -> tuple[CollectionsPolicy | None, list[PolicyProblem]]:
     return (None if problems else policy), problems
 
 
-def _field(path: KeyPath) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part + 1}]"
-        elif re.fullmatch(r"[A-Za-z0-9_-]+", part):
-            text += f".{part}" if text else part
-        else:
-            text += f'."{part}"' if text else f'"{part}"'
-    return text or "(top level)"
-
-
 class _Reader:
     def __init__(self, locator: LineLocator) -> None:
         self.locator = locator
         self.problems: list[PolicyProblem] = []
 
     def problem(self, path: KeyPath, message: str) -> None:
-        self.problems.append(PolicyProblem(self.locator.line_of(path), _field(path), message))
+        self.problems.append(PolicyProblem(self.locator.line_of(path), field_name(path), message))
 
     def table(self, parent: dict[str, Any], key: str, allowed: Iterable[str] | None) -> dict[str, Any]:
         value = parent.get(key, {})

@@ -80,3 +80,16 @@ class LineLocator:
                 return self._lines[path]
             path = path[:-1]
         return 1
+
+
+def field_name(path: Path) -> str:
+    """A key path as an operator writes it, e.g. stages[2].suspend or customers."a b".limit."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        elif re.fullmatch(r"[A-Za-z0-9_-]+", part):
+            text += f".{part}" if text else part
+        else:
+            text += f'."{part}"' if text else f'"{part}"'
+    return text or "(top level)"

@@ -21,11 +21,10 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from lib.partner_center.errors import (
     AuthenticationError,
-    BadRequestError,
-    ConflictError,
     NotFoundError,
     PartnerCenterError,
     RetriesExhaustedError,
+    error_from_response,
 )
 from lib.partner_center.models import (
     CallResult,
@@ -262,11 +261,11 @@ class PartnerCenterClient:
                 if response.status_code < 300:
                     return CallResult(_body(response, request_id, correlation), request_id, correlation)
                 if response.status_code not in RETRY_STATUSES:
-                    raise _error(response, request_id, correlation)
+                    raise error_from_response(response, request_id, correlation)
             retry_after = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
             pause = self.retry.pause(attempt, retry_after)
             if attempt > self.retry.total or self._monotonic() + pause >= deadline:
-                last = _error(response, request_id, correlation) if response is not None else None
+                last = error_from_response(response, request_id, correlation) if response is not None else None
                 raise RetriesExhaustedError(
                     f"{method} {route} failed after {attempt} attempt(s): {f'HTTP {status}' if status else failure}",
                     status=status, code=last.code if last else None, description=last.description if last else None,
@@ -290,21 +289,3 @@ def _body(response: requests.Response, request_id: str, correlation_id: str) -> 
         raise PartnerCenterError(f"Partner Center answered {response.status_code} with a body that is not JSON",
                                  status=response.status_code, request_id=request_id,
                                  correlation_id=correlation_id) from None
-
-
-def _error(response: requests.Response, request_id: str, correlation_id: str) -> PartnerCenterError:
-    code = description = None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):  # a gateway in front of Partner Center may answer with anything
-        code = str(body["code"]) if body.get("code") not in (None, "") else None
-        description = str(body["description"]) if body.get("description") is not None else None
-    status = response.status_code
-    cls: type[PartnerCenterError] = {400: BadRequestError, 401: AuthenticationError, 403: AuthenticationError,
-                                     404: NotFoundError, 409: ConflictError, 412: ConflictError}.get(status,
-                                                                                                    PartnerCenterError)
-    message = f"Partner Center answered {status}" + (f" ({code}: {description})" if code else "")
-    return cls(message, status=status, code=code, description=description, request_id=request_id,
-               correlation_id=correlation_id)

@@ -3,6 +3,8 @@ error code and description, and the MS-RequestId / MS-CorrelationId of the call.
 
 from __future__ import annotations
 
+import requests
+
 
 class PartnerCenterError(Exception):
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
@@ -53,3 +55,22 @@ class RetriesExhaustedError(PartnerCenterError):
                          correlation_id=correlation_id)
         self.attempts = attempts
         self.last_exception = last_exception
+
+
+def error_from_response(response: requests.Response, request_id: str, correlation_id: str) -> PartnerCenterError:
+    """The named error for a failed answer, with Partner Center's code and description when its body has them."""
+    code = description = None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):  # a gateway in front of Partner Center may answer with anything
+        code = str(body["code"]) if body.get("code") not in (None, "") else None
+        description = str(body["description"]) if body.get("description") is not None else None
+    status = response.status_code
+    cls: type[PartnerCenterError] = {400: BadRequestError, 401: AuthenticationError, 403: AuthenticationError,
+                                     404: NotFoundError, 409: ConflictError, 412: ConflictError}.get(status,
+                                                                                                    PartnerCenterError)
+    message = f"Partner Center answered {status}" + (f" ({code}: {description})" if code else "")
+    return cls(message, status=status, code=code, description=description, request_id=request_id,
+               correlation_id=correlation_id)
