@@ -90,5 +90,5 @@ class CpuMeter:
 
     def per_unit(self, units: int) -> str:
         assert self.used is not None
-        return ", ".join(f"{name} {seconds / units * 1000:.2f}" for name, seconds in self.used.items()
-                         if seconds is not None)
+        figures = {name: self.ms_per_unit(name, units) for name in self.used}
+        return ", ".join(f"{name} {ms:.2f}" for name, ms in figures.items() if ms is not None)

@@ -134,10 +134,11 @@ class PartnerCenterClient:
             page = self._call("GET", path, correlation, extra_headers={"X-NewEventsModel": "true"}).value
             if not isinstance(page, list):
                 raise PartnerCenterError(f"GET /v1/fraudEvents answered with a {type(page).__name__}, not an array")
-            fresh = [item for item in page if isinstance(item, dict) and str(item.get("eventId")) not in seen]
-            for item in fresh:
-                seen.add(str(item.get("eventId")))
-                yield FraudEvent.from_json(item)
+            fresh = [event for event in (FraudEvent.from_json(item) for item in page if isinstance(item, dict))
+                     if event.event_id not in seen]
+            for event in fresh:
+                seen.add(event.event_id)
+                yield event
             if len(page) < self.page_size or not fresh:
                 return
 

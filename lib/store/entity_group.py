@@ -60,10 +60,10 @@ class BatchRejected(Exception):
         super().__init__(f"{where}{part.status} {part.error_code or ''} {part.message or ''}".strip())
 
 
-def encode_batch(base_url: str, table: str, operations: Sequence[WireOperation], *, version: str,
-                 now: float | None = None) -> tuple[str, bytes]:
+def encode_batch(base_url: str, table: str, operations: Sequence[WireOperation], *,
+                 version: str) -> tuple[str, bytes]:
     """Returns the `$batch` Content-Type and body for one changeset holding `operations` in order."""
-    date = format_date_time(time.time() if now is None else now)
+    date = format_date_time(time.time())
     batch = f"batch_{uuid.uuid4()}"
     changeset = f"changeset_{uuid.uuid4()}"
     table_url = f"{base_url}/{quote(table, safe='')}"

@@ -59,7 +59,7 @@ def transport_options(environ: Mapping[str, str] = os.environ) -> dict[str, Any]
 class Operation:
     """One step of an entity-group transaction."""
 
-    kind: Literal["create", "upsert_merge", "upsert_replace", "update_if_match", "delete"]
+    kind: entity_group.OperationKind
     partition_key: str
     row_key: str
     values: Mapping[str, Value]
