@@ -23,6 +23,7 @@ var tableNames = [
   'cases'
   'unmatched'
   'runs'
+  'payers'
 ]
 var queueNames = [
   serviceRequestsQueue
