@@ -38,7 +38,9 @@ def name_key(name: str) -> str:
     while True:
         stripped = text.rstrip(_TRAILING_PUNCTUATION)
         for form in COMPANY_FORMS:
-            if stripped.endswith(form) and len(stripped) > len(form):
+            if stripped == form:
+                break  # the whole name is a company form: keep it, so that it is refused, not emptied
+            if stripped.endswith(form):
                 stripped = stripped[: -len(form)]
                 break
         if stripped == text:
