@@ -30,6 +30,7 @@ from lib.services.suspension import SuspensionService
 from lib.settings import Settings, get_settings
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
+from lib.store.bank_transfers import TransferLog
 from lib.store.cases import Cases
 from lib.store.leases import CustomerLocks, Leases
 from lib.store.ledger import LedgerBook
@@ -204,7 +205,8 @@ class AppContext:
         def open_invoices(customer_id: str) -> list[str]:
             return [invoice.invoice_id for invoice in ledger.load(customer_id).summary.open_invoices]
 
-        return StatementImport(self.ingestion(), self.payers, self.unmatched, open_invoices, self.policy.zone)
+        return StatementImport(self.ingestion(), self.payers, self.unmatched,
+                               TransferLog(self.tables.table("transfers")), open_invoices, self.policy.zone)
 
 
 _context: AppContext | None = None

@@ -24,6 +24,7 @@ var tableNames = [
   'unmatched'
   'runs'
   'payers'
+  'transfers'
 ]
 var queueNames = [
   serviceRequestsQueue

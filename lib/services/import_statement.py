@@ -3,8 +3,9 @@
 Every row is read and checked before anything is written; with bad rows nothing is imported unless the operator
 asks to skip them. Each credit is then identified by its payer (account first, then normalised name, against
 `payers`) and recorded through the same ingestion as a webhook, so a debtor suspended for non-payment is restored
-within the import. Each transfer's id is the bank's serial (ledger mark `evt:bank:{serial}`), so importing a file
-again, or an overlapping one, records nothing twice. A transfer nobody claims goes to `unmatched` (provider `bank`)
+within the import. Each transfer's id is the bank's serial (ledger mark `evt:bank:{serial}`), and the first import
+of a serial records where it went (`transfers`), so importing a file again, or an overlapping one, records nothing
+twice, even after the payers changed. A transfer nobody claims goes to `unmatched` (provider `bank`)
 with the row's payer and memo, for an operator to assign; importing it again leaves it as it is.
 """
 
@@ -25,6 +26,7 @@ from lib.domain.event_fields import EventValidationError, id_field
 from lib.domain.events import BillingEvent, PaymentSucceeded
 from lib.services.ingest_event import LedgerIngestion
 from lib.services.payers import PayerDirectory
+from lib.store.bank_transfers import TransferLog
 from lib.store.unmatched import UnmatchedEvents
 
 PROVIDER = "bank"
@@ -56,6 +58,7 @@ class StatementImport:
     ingestion: LedgerIngestion
     payers: PayerDirectory
     unmatched: UnmatchedEvents
+    transfers: TransferLog
     open_invoices: OpenInvoices
     zone: ZoneInfo  # the bank's local time, the policy's zone (Asia/Shanghai)
 
@@ -92,7 +95,10 @@ class StatementImport:
 
     def _record(self, line: StatementLine, source: str, pattern: re.Pattern[str] | None) -> str:
         found = self.payers.customer_of(line.payer_account, line.payer_name)
-        customer = found[0] if found else None
+        # The first import of a serial decides where it goes, even if the payers change before the next one.
+        customer = self.transfers.settle(line.serial, found[0] if found else "", {
+            "source": source, "line": line.line, "amount": line.amount, "currency": line.currency,
+            "paid_at": line.paid_at, "payer_name": line.payer_name, "payer_account": line.payer_account}) or None
         if customer is None and self.unmatched.get(PROVIDER, line.serial) is not None:
             return "duplicate"  # kept (or already assigned) by an earlier import; the operator decides there
         invoice = None

@@ -135,3 +135,17 @@ def test_a_debtor_suspended_for_non_payment_regains_access_within_the_import(app
     assert get_context().accounts.get(customer).suspended_for_non_payment is False
     restore = [a for a in get_context().actions.for_customer(customer) if a.kind == "restore"]
     assert restore[-1].actor == "payment" and restore[-1].status == "confirmed"
+
+
+def test_a_transfer_stays_with_its_first_customer_when_the_payers_change_before_the_next_import(app_env):
+    first, second = new_customer(), new_customer()
+    register(first, accounts=["755900001110201"])
+    data = (FIXTURES / "cmb.csv").read_bytes()
+    assert run(data).matched == 1
+    register(first)  # the account moves to another customer
+    register(second, accounts=["755900001110201"])
+    again = run(data)
+    assert (again.matched, again.duplicate) == (0, 3)
+    assert payments(second) == {} and list(payments(first)) == ["pay:bank:K2026112000001"]
+    held = get_context().tables.table("transfers").get("K2026112000001", "transfer")
+    assert held.text("customer_id") == first and held.integer("amount") == 12_500_000
