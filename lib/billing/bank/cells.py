@@ -12,7 +12,10 @@ from lib.billing.bank.reading import Cell
 
 _MONEY = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _CURRENCY_MARKS = ("¥", "￥", "RMB", "CNY", "元")
-_DATE = re.compile(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T]+(\d{1,2}):?(\d{2}):?(\d{2})?(?:\.\d+)?)?")
+# 2026-11-20, 2026/11/20, 20261120, 2026年11月20日, with an optional time; ICBC writes its times DB2-style,
+# 2026-11-20-10.15.32.000000.
+_DATE = re.compile(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?"
+                   r"(?:[ T-]+(\d{1,2})[:.]?(\d{2})[:.]?(\d{2})?(?:\.\d+)?)?")
 _TIME = re.compile(r"(\d{1,2}):?(\d{2}):?(\d{2})?")
 _CURRENCY_WORDS = {"人民币": "CNY", "RMB": "CNY", "CNY": "CNY", "美元": "USD", "港币": "HKD", "港元": "HKD",
                    "欧元": "EUR"}

@@ -142,3 +142,20 @@ def test_a_pattern_names_an_invoice_the_book_does_not_list():
     pattern = re.compile(r"发票号?[:：]?\s*(\w+)")
     assert invoice_in_memo("发票号：FP20261101 货款", [], pattern) == "FP20261101"
     assert invoice_in_memo("货款", [], pattern) is None
+
+
+@pytest.mark.parametrize(("day", "clock", "expected"), [
+    ("20261120", "101532", datetime(2026, 11, 20, 2, 15, 32, tzinfo=UTC)),
+    ("2026/11/20", None, datetime(2026, 11, 19, 16, 0, tzinfo=UTC)),
+    ("2026年11月20日", "10:15", datetime(2026, 11, 20, 2, 15, tzinfo=UTC)),
+    ("2026-11-20-10.15.32.000000", None, datetime(2026, 11, 20, 2, 15, 32, tzinfo=UTC)),
+    ("2026-11-20 10:15:32", "09:00:00", datetime(2026, 11, 20, 2, 15, 32, tzinfo=UTC)),
+])
+def test_dates_in_each_banks_spelling_are_local_times(day, clock, expected):
+    assert cells.moment(day, clock, SHANGHAI) == expected
+
+
+@pytest.mark.parametrize(("day", "clock"), [("2026-02-30", None), ("20-11-2026", None), ("20261120", "25:00:00")])
+def test_dates_that_do_not_exist_are_refused(day, clock):
+    with pytest.raises(cells.CellError):
+        cells.moment(day, clock, SHANGHAI)
