@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("date", "time", "credit", "debit", "amount", "payer_name", "payer_account", "memo", "serial", "currency")
-
 
 @dataclass(frozen=True)
 class StatementFormat:

@@ -8,9 +8,11 @@ Exports start with a few lines about the account (户名, 账号, 查询期间) 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Final, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from lib.billing.bank import cells
@@ -20,6 +22,9 @@ from lib.billing.csv_payments import RowError
 from lib.domain.event_fields import EventValidationError, amount_field, currency_field, id_field
 
 HEADER_SEARCH_ROWS = 30
+DEBIT: Final = "debit"
+Debit = Literal["debit"]
+T = TypeVar("T")
 REQUIRED_ROLES = ("date", "serial", "payer_name")
 
 
@@ -81,7 +86,7 @@ def parse_statement(rows: list[SheetRow], fmt: StatementFormat, zone: ZoneInfo) 
             continue
         errors: list[RowError] = []
         line = _read_row(row, columns, zone, errors)
-        if isinstance(line, str):  # a debit
+        if line == DEBIT:
             result.debits += 1
             continue
         if line is not None:
@@ -122,18 +127,22 @@ def _is_total(row: SheetRow, columns: _Columns) -> bool:
 
 
 def _read_row(row: SheetRow, columns: _Columns, zone: ZoneInfo,
-              errors: list[RowError]) -> StatementLine | str | None:
-    def checked(role: str, read: object) -> object:
-        try:
-            return read() if callable(read) else read
-        except (cells.CellError, EventValidationError) as exc:
-            message = exc.message if isinstance(exc, EventValidationError) else str(exc)
-            errors.append(RowError(row.line, columns.name(role), message))
-            return None
+              errors: list[RowError]) -> StatementLine | Debit | None:
+    """The row's credit line, DEBIT, or None with its problems appended to `errors` (all of them, not the first)."""
 
-    direction = checked("credit" if "credit" in columns.index else "amount", lambda: _direction(row, columns))
-    if direction == "debit":
-        return "debit"
+    def checked(role: str, read: Callable[[], T]) -> T | None:
+        try:
+            return read()
+        except cells.CellError as exc:
+            errors.append(RowError(row.line, columns.name(role), str(exc)))
+        except EventValidationError as exc:
+            errors.append(RowError(row.line, columns.name(role), exc.message))
+        return None
+
+    money_role = "credit" if "credit" in columns.index else "amount"
+    direction = checked(money_role, lambda: _direction(row, columns))
+    if direction == DEBIT:
+        return DEBIT
     serial = checked("serial", lambda: id_field(cells.text(columns.cell(row, "serial")), "serial"))
     paid_at = checked("date", lambda: cells.moment(columns.cell(row, "date"), columns.cell(row, "time"), zone))
     name = cells.text(columns.cell(row, "payer_name"))
@@ -141,15 +150,14 @@ def _read_row(row: SheetRow, columns: _Columns, zone: ZoneInfo,
     currency = checked("currency", lambda: currency_field(cells.currency(columns.cell(row, "currency")), "currency"))
     if not name and not account:
         errors.append(RowError(row.line, columns.name("payer_name"), "names no payer (and no payer account)"))
-    if errors or not isinstance(direction, int):
+    if errors or direction is None or serial is None or paid_at is None or currency is None:
         return None
     memo = " ".join(t for t in (cells.text(row.cells[i]) for i in columns.memo if i < len(row.cells)) if t)
-    assert isinstance(serial, str) and isinstance(paid_at, datetime) and isinstance(currency, str)
-    return StatementLine(row.line, serial, direction, currency, paid_at, name, str(account or ""), memo)
+    return StatementLine(row.line, serial, direction, currency, paid_at, name, account or "", memo)
 
 
-def _direction(row: SheetRow, columns: _Columns) -> int | str:
-    """The credit in fen, or "debit" for money going out."""
+def _direction(row: SheetRow, columns: _Columns) -> int | Debit:
+    """The credit in fen, or DEBIT for money going out."""
     if "credit" in columns.index:
         credit = cells.money(columns.cell(row, "credit"))
         debit = cells.money(columns.cell(row, "debit")) if "debit" in columns.index else None
@@ -162,7 +170,7 @@ def _direction(row: SheetRow, columns: _Columns) -> int | str:
     if credit is not None and debit is not None:
         raise cells.CellError(f"the row has both a credit ({credit}) and a debit ({debit})")
     if debit is not None:
-        return "debit"
+        return DEBIT
     if credit is None:
         raise cells.CellError("the row has no amount in or out")
     if credit < Decimal(0):
