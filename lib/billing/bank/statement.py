@@ -139,8 +139,15 @@ def _read_row(row: SheetRow, columns: _Columns, zone: ZoneInfo,
             errors.append(RowError(row.line, columns.name(role), exc.message))
         return None
 
+    if "credit" in columns.index:
+        credit = checked("credit", lambda: cells.money(columns.cell(row, "credit")))
+        debit = checked("debit", lambda: cells.money(columns.cell(row, "debit")))
+    else:
+        signed = checked("amount", lambda: cells.money(columns.cell(row, "amount")))
+        credit = signed if signed is not None and signed > 0 else None
+        debit = -signed if signed is not None and signed < 0 else None
     money_role = "credit" if "credit" in columns.index else "amount"
-    direction = checked(money_role, lambda: _direction(row, columns))
+    direction = None if errors else checked(money_role, lambda: _direction(credit, debit))
     if direction == DEBIT:
         return DEBIT
     serial = checked("serial", lambda: id_field(cells.text(columns.cell(row, "serial")), "serial"))
@@ -156,15 +163,8 @@ def _read_row(row: SheetRow, columns: _Columns, zone: ZoneInfo,
     return StatementLine(row.line, serial, direction, currency, paid_at, name, account or "", memo)
 
 
-def _direction(row: SheetRow, columns: _Columns) -> int | Debit:
+def _direction(credit: Decimal | None, debit: Decimal | None) -> int | Debit:
     """The credit in fen, or DEBIT for money going out."""
-    if "credit" in columns.index:
-        credit = cells.money(columns.cell(row, "credit"))
-        debit = cells.money(columns.cell(row, "debit")) if "debit" in columns.index else None
-    else:
-        signed = cells.money(columns.cell(row, "amount"))
-        credit = signed if signed is not None and signed > 0 else None
-        debit = -signed if signed is not None and signed < 0 else None
     credit = credit if credit else None  # 0.00 in the other column means "nothing"
     debit = debit if debit else None
     if credit is not None and debit is not None:

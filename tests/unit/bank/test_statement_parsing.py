@@ -78,13 +78,14 @@ def test_every_bad_row_is_reported_with_its_line_and_column():
         cmb_row("20261120", "10:00:00", "S7", credit="5.00", name="己"),
         cmb_row("20261120", "10:00:00", "S7", credit="5.00", name="己"),
         cmb_row("20261120", "10:00:00", "S9", name="庚"),
+        cmb_row("20261120", "10:00:00", "S10", debit="3.5.0", name="辛"),
     ]
     _, parsed = parse(cmb_csv(rows), "cmb")
     found = {(e.line, e.field) for e in parsed.errors}
     assert found == {(7, "贷方金额"), (8, "交易日"), (9, "流水号"), (10, "贷方金额"), (11, "收(付)方名称"),
-                     (12, "贷方金额"), (14, "流水号"), (15, "贷方金额")}
+                     (12, "贷方金额"), (14, "流水号"), (15, "贷方金额"), (16, "借方金额")}
     assert "more than two decimals" in str(parsed.errors[0])
-    assert parsed.bad_rows == 8 and [c.serial for c in parsed.credits] == ["S7"]
+    assert parsed.bad_rows == 9 and [c.serial for c in parsed.credits] == ["S7"]
 
 
 def test_an_account_that_excel_stored_as_a_number_is_refused():
