@@ -160,3 +160,12 @@ def test_dates_in_each_banks_spelling_are_local_times(day, clock, expected):
 def test_dates_that_do_not_exist_are_refused(day, clock):
     with pytest.raises(cells.CellError):
         cells.moment(day, clock, SHANGHAI)
+
+
+def test_the_icbc_sample_workbook_yields_its_credits():
+    kind, parsed = parse((FIXTURES / "icbc.xlsx").read_bytes(), "icbc")
+    assert kind == "xlsx" and parsed.errors == [] and parsed.debits == 1
+    assert [(c.line, c.serial, c.amount) for c in parsed.credits] == [
+        (3, "ICBC2026112000000101", 12_500_000), (5, "ICBC2026112200000103", 880_050)]
+    assert parsed.credits[0].paid_at == datetime(2026, 11, 20, 2, 15, 32, tzinfo=UTC)
+    assert parsed.credits[0].memo == "汇入 INV-2026-11-0042"
