@@ -20,17 +20,21 @@ from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
 from lib.services.collections import CollectionsEnforcer
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
+from lib.services.import_statement import StatementImport
 from lib.services.ingest_event import LedgerIngestion
 from lib.services.partner_center_events import PartnerCenterEvents
+from lib.services.payers import PayerDirectory
 from lib.services.reconcile import Reconciler
 from lib.services.service_requests import ServiceRequestService
 from lib.services.suspension import SuspensionService
 from lib.settings import Settings, get_settings
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
+from lib.store.bank_transfers import TransferLog
 from lib.store.cases import Cases
 from lib.store.leases import CustomerLocks, Leases
 from lib.store.ledger import LedgerBook
+from lib.store.payers import PayerIndex
 from lib.store.queues import MessageQueue
 from lib.store.runs import RunLog
 from lib.store.subscriptions import Subscriptions
@@ -190,6 +194,19 @@ class AppContext:
             enforcer.after_payment(customer_id, summary, row, actor="payment")
 
         return LedgerIngestion(self.ledger, self.accounts, self.unmatched, after_record=after_record)
+
+    @property
+    def payers(self) -> PayerDirectory:
+        return PayerDirectory(PayerIndex(self.tables.table("payers")))
+
+    def statement_import(self) -> StatementImport:
+        ledger = self.ledger
+
+        def open_invoices(customer_id: str) -> list[str]:
+            return [invoice.invoice_id for invoice in ledger.load(customer_id).summary.open_invoices]
+
+        return StatementImport(self.ingestion(), self.payers, self.unmatched,
+                               TransferLog(self.tables.table("transfers")), open_invoices, self.policy.zone)
 
 
 _context: AppContext | None = None

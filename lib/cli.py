@@ -6,10 +6,11 @@ Failures a user can meet print one line naming what is wrong and exit non-zero; 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import secrets
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from lib import cli_operations
 from lib.domain.policy_file import PolicyError
@@ -81,6 +82,47 @@ def _import_payments(args: argparse.Namespace) -> int:
         print(f"{args.file}:{failure}", file=sys.stderr)
     print(*report.lines(), sep="\n")
     return EXIT_FAILURE if report.failures else 0
+
+
+def _import_statement(args: argparse.Namespace) -> int:
+    import re
+
+    from lib.app_context import get_context
+
+    try:
+        pattern = re.compile(args.invoice_pattern) if args.invoice_pattern else None
+    except re.error as exc:
+        raise CliError(f"--invoice-pattern is not a regular expression: {exc}", EXIT_USAGE) from exc
+    try:
+        with open(args.file, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
+    with _statement_progress() as progress:
+        report = get_context().statement_import().run(data, args.format, source=args.file, skip_bad=args.skip_bad,
+                                                      invoice_pattern=pattern, progress=progress)
+    for error in report.errors:
+        print(f"{args.file}:{error}", file=sys.stderr)
+    if not report.imported:
+        raise CliError(f"{len(report.errors)} problem(s) in {args.file}; nothing imported "
+                       "(fix the rows, or pass --skip-bad to import the good ones)")
+    for failure in report.failures:
+        print(f"{args.file}:{failure}", file=sys.stderr)
+    print(*report.lines(), sep="\n")
+    return EXIT_FAILURE if report.failures else 0
+
+
+@contextlib.contextmanager
+def _statement_progress() -> Iterator[Callable[[int, int], None]]:
+    from tqdm import tqdm
+
+    # tqdm draws on stderr; off when stderr is not a terminal, so logs and pipes stay clean.
+    with tqdm(total=0, unit="row", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+        def show(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield show
 
 
 def _progress_bar(width: int = 30) -> Callable[[int, int], None] | None:
@@ -197,6 +239,16 @@ def build_parser() -> argparse.ArgumentParser:
     payments.add_argument("file", help="CSV with customer_id,payment_id,amount,currency,paid_at,invoice_id")
     payments.add_argument("--skip-bad", action="store_true", help="import the good rows even if some are bad")
     payments.set_defaults(handler=_import_payments)
+
+    statement = sub.add_parser("import-statement", help="record the credits of a bank statement (CSV or XLSX)")
+    statement.add_argument("file", help="the bank's export: CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX")
+    statement.add_argument("--format", choices=["cmb", "icbc", "generic"], default="generic",
+                           help="whose column names the file uses (default: generic)")
+    statement.add_argument("--skip-bad", action="store_true", help="import the good rows even if some are bad")
+    statement.add_argument("--invoice-pattern", metavar="REGEX",
+                           help="find an invoice id in the memo with this pattern (first group, else the match) "
+                                "when it names none of the customer's open invoices")
+    statement.set_defaults(handler=_import_statement)
 
     policy = sub.add_parser("policy", help="check or render the collections policy")
     policy.add_argument("action", choices=["check", "render"])

@@ -23,6 +23,8 @@ var tableNames = [
   'cases'
   'unmatched'
   'runs'
+  'payers'
+  'transfers'
 ]
 var queueNames = [
   serviceRequestsQueue

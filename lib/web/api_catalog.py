@@ -67,6 +67,18 @@ HOLD_BODY: dict[str, Any] = {
     "type": "object", "required": ["kind", "until"],
     "properties": {"kind": {"enum": ["exemption", "promise_to_pay"]},
                    "until": {"type": "string", "format": "date"}, "note": {"type": "string"}}}
+PAYERS_BODY: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"accounts": {"type": "array", "maxItems": 50, "items": {"type": "string"},
+                                "description": "bank account numbers; spaces and dashes are ignored"},
+                   "names": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 100},
+                             "description": "payer names; compared without width, case, spaces or company form"}}}
+PAYERS: dict[str, Any] = {
+    "type": "object", "required": ["customer_id", "accounts", "names"],
+    "properties": {"customer_id": {"type": "string"}, "accounts": {"type": "array", "items": {"type": "string"}},
+                   "names": {"type": "array", "items": {"type": "string"}},
+                   "updated_by": {"type": ["string", "null"]},
+                   "updated_at": {"type": ["string", "null"], "format": "date-time"}}}
 AS_OF = (("as_of", "evaluate as of this date (YYYY-MM-DD, noon in the policy's zone) or timestamp"),)
 
 OPERATIONS: list[Operation] = [
@@ -145,4 +157,12 @@ OPERATIONS: list[Operation] = [
     Operation("GET", "reports/aging", "getAgingReport",
               "Receivables by age bucket and by stage, per currency", "operator",
               query=(("format", "json (default) or csv"),), responses={"200": "the report"}),
+    Operation("PUT", "customers/{customer_id}/payers", "putPayers",
+              "Replace the bank accounts and payer names that identify the customer's transfers", "operator",
+              request=PAYERS_BODY, response_schema=PAYERS,
+              responses={"200": "what is stored", "400": "a bad account, name or body (names the field)",
+                         "409": "an account or name already identifies another customer"}),
+    Operation("GET", "customers/{customer_id}/payers", "getPayers",
+              "The bank accounts and payer names registered for the customer", "operator", response_schema=PAYERS,
+              responses={"200": "what is stored (empty lists when nothing is)", "400": "malformed customer id"}),
 ]
