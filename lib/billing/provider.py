@@ -68,8 +68,13 @@ def check_tolerance(signed_at: datetime, now: datetime, tolerance_seconds: int) 
 
 def unix_time(value: str, what: str) -> datetime:
     """Integer Unix seconds from a header, as an aware UTC datetime."""
+    text = value.strip()
+    # int() also takes "+1", "1_000" and non-ASCII digits; a signed timestamp is plain ASCII digits, so anything
+    # else is refused rather than read one way here and another way by the signer.
+    if not (text.isascii() and text.isdigit()):
+        raise SignatureError(f"{what} is not integer Unix seconds: {value!r}")
     try:
-        return datetime.fromtimestamp(int(value.strip()), tz=UTC)
+        return datetime.fromtimestamp(int(text), tz=UTC)
     except (ValueError, OverflowError, OSError):
         raise SignatureError(f"{what} is not integer Unix seconds: {value!r}") from None
 

@@ -197,6 +197,22 @@ def test_a_stripe_event_without_customer_mapping_waits_in_unmatched_until_assign
     assert again.status_code == 409
 
 
+def test_a_captured_stripe_delivery_behind_a_fresh_second_timestamp_is_401(host, tables):
+    customer = new_customer()
+    invoice = {"id": "in_replay", "object": "invoice", "amount_due": 5_000, "currency": "cny",
+               "created": 1_761_955_200, "due_date": 1_764_518_399, "metadata": {"pc_customer_id": customer}}
+    event = {"id": f"evt_{uuid.uuid4().hex[:8]}", "object": "event", "type": "invoice.finalized",
+             "created": 1_761_955_200, "data": {"object": invoice}}
+    old = datetime.now(UTC) - timedelta(days=30)
+    body, headers = stripe_delivery(event, at=old)
+    old_t, old_sig = headers["Stripe-Signature"].split(",")
+    now_t = f"t={int(datetime.now(UTC).timestamp())}"
+    headers["Stripe-Signature"] = f"{old_sig}, {now_t},{old_t}"
+    response = post(host, "stripe", body, headers)
+    assert response.status_code == 401
+    assert ledger(tables, customer) == {}
+
+
 def test_operator_routes_need_the_function_key(host):
     assert requests.get(f"{host.url}/api/customers/{new_customer()}", timeout=10).status_code == 401
     assert operator_get(host, f"customers/{new_customer()}").status_code == 404
