@@ -53,13 +53,6 @@ def assign_unmatched(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
     if not isinstance(body, dict):
         raise ProblemError(400, "the body must be a JSON object", problem="invalid-body")
     customer_id = customer_id_field(body.get("customer_id"), "customer_id")
-    context = get_context()
-    provider, event_id = req.route_params["provider"], req.route_params["event_id"]
-    kept = context.unmatched.get(provider, event_id)
-    if kept is None:
-        raise ProblemError(404, f"no unmatched event {provider}/{event_id}", problem="no-such-event")
-    if kept.status == "assigned" and kept.assigned_to != customer_id:
-        raise ProblemError(409, f"already assigned to {kept.assigned_to}", problem="already-assigned")
-    result = context.ingestion().ingest(kept.as_event(customer_id))
-    context.unmatched.mark_assigned(provider, event_id, customer_id=customer_id, actor=actor.name)
-    return json_response({**result.as_json(), "customer_id": customer_id})
+    result = get_context().unmatched_assignment().assign(
+        req.route_params["provider"], req.route_params["event_id"], customer_id=customer_id, actor=actor.name)
+    return json_response(result.as_json())

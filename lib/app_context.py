@@ -17,6 +17,7 @@ from lib.domain.summary import LedgerSummary
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.factory import build_client
 from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
+from lib.services.assign_unmatched import UnmatchedAssignment
 from lib.services.collections import CollectionsEnforcer
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
@@ -190,6 +191,9 @@ class AppContext:
             enforcer.after_payment(customer_id, summary, row, actor="payment")
 
         return LedgerIngestion(self.ledger, self.accounts, self.unmatched, after_record=after_record)
+
+    def unmatched_assignment(self) -> UnmatchedAssignment:
+        return UnmatchedAssignment(self.unmatched, self.ingestion())
 
 
 _context: AppContext | None = None

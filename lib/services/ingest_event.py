@@ -58,7 +58,9 @@ class LedgerIngestion:
         if event.customer_id is None:
             if not event.facts:
                 return IngestResult("ignored", None)
-            self._unmatched.keep(event, body)
+            kept = self._unmatched.keep(event, body)
+            if kept.status == "assigned":  # a redelivery of an event an operator has assigned: already recorded
+                return IngestResult("duplicate", kept.assigned_to)
             log.warning("event %s/%s has no customer mapping; kept in unmatched", event.provider, event.event_id)
             return IngestResult("unmatched", None)
         if not event.facts:

@@ -183,7 +183,8 @@ def test_a_stripe_event_without_customer_mapping_waits_in_unmatched_until_assign
     event_id = f"evt_{uuid.uuid4().hex[:8]}"
     event = {"id": event_id, "object": "event", "type": "invoice.finalized", "created": 1_761_955_200,
              "data": {"object": invoice}}
-    assert post(host, "stripe", *stripe_delivery(event)).json()["status"] == "unmatched"
+    delivery = stripe_delivery(event)
+    assert post(host, "stripe", *delivery).json()["status"] == "unmatched"
     listed = operator_get(host, "unmatched").json()["items"]
     assert event_id in {item["event_id"] for item in listed}
     assigned = requests.post(f"{host.url}/api/unmatched/stripe/{event_id}/assign",
@@ -195,6 +196,11 @@ def test_a_stripe_event_without_customer_mapping_waits_in_unmatched_until_assign
                           headers={"x-functions-key": host.function_key},
                           data=json.dumps({"customer_id": new_customer()}), timeout=30)
     assert again.status_code == 409
+    assert again.json()["assigned_to"] == customer
+    redelivered = post(host, "stripe", *delivery)
+    assert redelivered.json() == {"status": "duplicate", "customer_id": customer}
+    assert event_id not in {item["event_id"] for item in operator_get(host, "unmatched").json()["items"]}
+    assert ledger(tables, customer)["summary"].integer("balance") == 5_000
 
 
 def test_a_captured_stripe_delivery_behind_a_fresh_second_timestamp_is_401(host, tables):
