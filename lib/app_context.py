@@ -185,10 +185,14 @@ class AppContext:
                           cases=self.cases, service_requests=self.partner_center)
 
     def ingestion(self) -> LedgerIngestion:
-        enforcer = self.enforcer()
+        enforcers: list[CollectionsEnforcer] = []
 
         def after_record(customer_id: str, summary: LedgerSummary, row: AccountRow) -> None:
-            enforcer.after_payment(customer_id, summary, row, actor="payment")
+            # Built on first use, not with the ingestion: the policy it loads must never stop a fact being
+            # recorded (LedgerIngestion marks the customer for the next scan when it cannot load).
+            if not enforcers:
+                enforcers.append(self.enforcer())
+            enforcers[0].after_payment(customer_id, summary, row, actor="payment")
 
         return LedgerIngestion(self.ledger, self.accounts, self.unmatched, after_record=after_record)
 

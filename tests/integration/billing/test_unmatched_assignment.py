@@ -95,7 +95,7 @@ def test_concurrent_assignments_credit_the_payment_exactly_once(tables, same_cus
     shared = new_customer()
     customers = [shared if same_customer else new_customer() for _ in range(6)]
     start = threading.Barrier(len(customers))
-    outcomes: list[str] = []
+    outcomes = []
 
     def assign(customer: str) -> None:
         service = assignment(tables)  # each operator's request builds its own, as the function does
