@@ -9,7 +9,7 @@ import azure.functions as func
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
 from lib.services.partner_center_events import parse_event
-from lib.services.receive_webhook import MAX_BODY_BYTES, receive_webhook
+from lib.services.receive_webhook import MAX_BODY_BYTES, receive_delivery
 from lib.web.endpoint import Actor, operator_endpoint, public_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
 
@@ -31,9 +31,9 @@ def partner_center_webhook(req: func.HttpRequest) -> func.HttpResponse:
 @public_endpoint
 def billing_webhook(req: func.HttpRequest) -> func.HttpResponse:
     context = get_context()
-    result = receive_webhook(req.route_params["provider"], dict(req.headers), req.get_body(),
+    reply = receive_delivery(req.route_params["provider"], dict(req.headers), req.get_body(),
                              settings=context.settings, ingestion=context.ingestion(), now=datetime.now(UTC))
-    return json_response(result.as_json())
+    return func.HttpResponse(reply.body, status_code=reply.status, mimetype=reply.mimetype, charset="utf-8")
 
 
 @bp.route(route="unmatched", methods=["GET"])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from lib.billing.alipay import alipay_channel
+from lib.billing.channel import PaymentChannel
 from lib.billing.provider import WebhookProvider
 from lib.billing.standard import StandardWebhooksProvider
 from lib.billing.stripe_provider import StripeProvider
+from lib.billing.wechatpay import wechatpay_channel
+from lib.settings import Settings
 
 _PROVIDERS: dict[str, WebhookProvider] = {
     provider.name: provider for provider in (StandardWebhooksProvider(), StripeProvider())
@@ -26,3 +30,28 @@ def provider_named(name: str) -> WebhookProvider:
         return _PROVIDERS[name]
     except KeyError:
         raise UnknownProviderError(name) from None
+
+
+# Channels that answer in their own words and hold keys rather than WEBHOOK_SECRET_<PROVIDER> (lib.billing.channel).
+CHANNEL_NAMES: tuple[str, ...] = ("alipay", "wechatpay")
+
+
+class ChannelNotConfigured(UnknownProviderError):
+    """A channel whose settings are absent is not offered: 404, as an unknown provider."""
+
+    def __init__(self, name: str, settings_prefix: str) -> None:
+        LookupError.__init__(self, f"the {name} channel is not configured ({settings_prefix}* settings)")
+        self.name = name
+
+
+def channel_named(name: str, settings: Settings) -> PaymentChannel | None:
+    """The payment channel called `name`, built from its settings; None when `name` is not a channel."""
+    if name == "wechatpay":
+        if settings.wechatpay is None:
+            raise ChannelNotConfigured(name, "WECHATPAY_")
+        return wechatpay_channel(settings.wechatpay, settings.webhook_tolerance_seconds)
+    if name == "alipay":
+        if settings.alipay is None:
+            raise ChannelNotConfigured(name, "ALIPAY_")
+        return alipay_channel(settings.alipay)
+    return None

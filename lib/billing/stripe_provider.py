@@ -15,7 +15,14 @@ from datetime import UTC, datetime, timedelta
 
 import stripe
 
-from lib.billing.provider import SignatureError, check_tolerance, json_object, unix_time
+from lib.billing.provider import (
+    SignatureError,
+    check_tolerance,
+    event_type_field,
+    json_object,
+    unix_time,
+    verified_by_any,
+)
 from lib.domain.event_fields import EventValidationError, amount_field, currency_field, customer_id_field, id_field
 from lib.domain.events import (
     BillingEvent,
@@ -254,25 +261,27 @@ class StripeProvider:
             raise SignatureError("no secret is configured for the stripe provider")
         timestamp, signatures = _timestamp_and_signatures(signature)
         rebuilt = ",".join([f"t={timestamp}", *(f"v1={v}" for v in signatures)])
-        reason = "no signature matches a configured secret"
-        for secret in secrets:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SignatureError("body is not UTF-8, so it cannot carry a valid signature") from None
+        reasons: list[str] = []
+
+        def verifies(secret: str) -> bool:
             try:
-                stripe.WebhookSignature.verify_header(body, rebuilt, secret, tolerance=None)
-                break
+                return bool(stripe.WebhookSignature.verify_header(text, rebuilt, secret, tolerance=None))
             except stripe.SignatureVerificationError as exc:
-                reason = str(exc)
-            except UnicodeDecodeError:
-                raise SignatureError("body is not UTF-8, so it cannot carry a valid signature") from None
-        else:
-            raise SignatureError(reason)
+                reasons.append(str(exc))
+                return False
+
+        if not verified_by_any(secrets, verifies):
+            raise SignatureError(reasons[-1] if reasons else "no signature matches a configured secret")
         check_tolerance(unix_time(timestamp, "Stripe-Signature t"), now, tolerance_seconds)
 
     def parse(self, headers: Mapping[str, str], body: bytes) -> BillingEvent:
         event = json_object(body)
         event_id = id_field(event.get("id"), "id")
-        event_type = event.get("type")
-        if not isinstance(event_type, str) or not event_type:
-            raise EventValidationError("type", f"must be a non-empty string, got {event_type!r}")
+        event_type = event_type_field(event.get("type"), "type")
         created = _epoch(event.get("created"), "created")
         obj = _object(_object(event.get("data"), "data").get("object"), OBJ)
         mapper = MAPPERS.get(event_type)
