@@ -219,6 +219,13 @@ def test_a_captured_stripe_delivery_behind_a_fresh_second_timestamp_is_401(host,
     assert ledger(tables, customer) == {}
 
 
+@pytest.mark.parametrize("channel", ["wechatpay", "alipay"])
+def test_a_channel_whose_settings_are_absent_is_an_unknown_provider(host, channel):
+    response = post(host, channel, b"x=1", {"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("/unknown-provider")
+
+
 def test_operator_routes_need_the_function_key(host):
     assert requests.get(f"{host.url}/api/customers/{new_customer()}", timeout=10).status_code == 401
     assert operator_get(host, f"customers/{new_customer()}").status_code == 404
