@@ -81,8 +81,8 @@ class AlipayChannel(PaymentChannel):
     name = "alipay"
     refusal = AlipayError
 
-    def __init__(self, settings: AlipaySettings) -> None:
-        super().__init__(tolerance_seconds=0)  # unused: Alipay signs no delivery time (see the module's doc)
+    def __init__(self, settings: AlipaySettings, tolerance_seconds: int) -> None:
+        super().__init__(tolerance_seconds)  # never applied: Alipay signs no delivery time (see the module's doc)
         key = load_pem_public_key(settings.public_key.encode("ascii"))
         if not isinstance(key, RSAPublicKey):  # lib.settings refuses any other key; this is a second guard
             raise TypeError("ALIPAY_PUBLIC_KEY is not an RSA public key")
@@ -148,9 +148,9 @@ class AlipayChannel(PaymentChannel):
 
 
 @lru_cache(maxsize=4)
-def alipay_channel(settings: AlipaySettings) -> AlipayChannel:
+def alipay_channel(settings: AlipaySettings, tolerance_seconds: int) -> AlipayChannel:
     """One per configuration: the key is parsed once, not per notification."""
-    return AlipayChannel(settings)
+    return AlipayChannel(settings, tolerance_seconds)
 
 
 # --- the sender's side, for tests and the benchmark ------------------------------------------------------------

@@ -19,8 +19,8 @@ PROVIDER_NAMES: tuple[str, ...] = tuple(sorted(_PROVIDERS))
 class UnknownProviderError(LookupError):
     """No adapter by that name (404)."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"unknown billing provider {name!r}; known: {', '.join(PROVIDER_NAMES)}")
+    def __init__(self, name: str, message: str | None = None) -> None:
+        super().__init__(message or f"unknown billing provider {name!r}; known: {', '.join(PROVIDER_NAMES)}")
         self.name = name
 
 
@@ -40,8 +40,7 @@ class ChannelNotConfigured(UnknownProviderError):
     """A channel whose settings are absent is not offered: 404, as an unknown provider."""
 
     def __init__(self, name: str, settings_prefix: str) -> None:
-        LookupError.__init__(self, f"the {name} channel is not configured ({settings_prefix}* settings)")
-        self.name = name
+        super().__init__(name, f"the {name} channel is not configured ({settings_prefix}* settings)")
 
 
 def channel_named(name: str, settings: Settings) -> PaymentChannel | None:
@@ -53,5 +52,5 @@ def channel_named(name: str, settings: Settings) -> PaymentChannel | None:
     if name == "alipay":
         if settings.alipay is None:
             raise ChannelNotConfigured(name, "ALIPAY_")
-        return alipay_channel(settings.alipay)
+        return alipay_channel(settings.alipay, settings.webhook_tolerance_seconds)
     return None

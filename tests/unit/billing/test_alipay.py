@@ -20,7 +20,7 @@ CUSTOMER = "0f9b3a4e-8c1d-4b2a-9e7f-1a2b3c4d5e6f"
 def channel() -> AlipayChannel:
     settings = load_settings(channel_env())
     assert settings.alipay is not None
-    return AlipayChannel(settings.alipay)
+    return AlipayChannel(settings.alipay, tolerance_seconds=300)
 
 
 def delivered(channel, params):
