@@ -1,6 +1,9 @@
 """Signed webhooks through the development host into Azurite, against the same run's raw-storage floor.
 
-    python -m bench.webhooks [--events 2000] [--customers 200] [--senders 8]
+    python -m bench.webhooks [--events 2000] [--customers 200] [--senders 8] [--channel-events 300]
+
+WeChat Pay and Alipay payment notifications (RSA verification, AES-GCM decryption for WeChat Pay, the same ledger
+path) are measured beside the standard provider, on the same host, over the same customers.
 
 The floor is what storage alone allows: one raw azure-data-tables upsert per event with the same concurrency.
 csp-guard's budget per event is one ledger transaction plus one index write, behind HTTP and signature checks.
@@ -23,6 +26,7 @@ import requests
 from azure.data.tables import TableServiceClient
 from standardwebhooks import Webhook
 
+from bench.channel_deliveries import alipay_deliveries, channel_env, wechat_deliveries
 from bench.common import CpuMeter, Figures, timed_concurrently
 from lib.azurite_process import free_port, start_azurite, wait_for_port
 from lib.store.tables import transport_options
@@ -30,9 +34,14 @@ from lib.store.tables import transport_options
 SECRET = "whsec_" + "YmVuY2htYXJrLXNlY3JldC1mb3ItY3NwLWd1YXJk"
 
 
+def customer_ids(customers: int) -> list[str]:
+    rng = random.Random(7)  # the customers deliveries() bills
+    return [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(customers)]
+
+
 def deliveries(events: int, customers: int) -> list[tuple[bytes, dict[str, str]]]:
     rng = random.Random(7)
-    ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(customers)]
+    ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(customers)]  # the same as customer_ids()
     signer = Webhook(SECRET)
     out = []
     for n in range(events):
@@ -60,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--senders", type=int, default=8)
+    parser.add_argument("--channel-events", type=int, default=300, help="per payment channel")
     args = parser.parse_args(argv)
 
     azurite = start_azurite()
@@ -67,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         port = free_port()
         env = {**os.environ, "AzureWebJobsStorage": azurite.connection_string, "CSPGUARD_TABLE_PREFIX": "bench",
-               "WEBHOOK_SECRET_STANDARD": SECRET, "CSPGUARD_FUNCTION_KEY": "bench"}
+               "WEBHOOK_SECRET_STANDARD": SECRET, "CSPGUARD_FUNCTION_KEY": "bench", **channel_env()}
         cli = Path(sys.executable).with_name("csp-guard")
         host = subprocess.Popen([str(cli), "serve", "--port", str(port), "--no-timers", "--no-queues"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -90,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         webhooks_cpu.start()
         webhooks = timed_concurrently("webhooks (HTTP + verify + ledger)", work[1:], send, args.senders)
         webhooks_cpu.stop()
+        channels = [measure_channel(f"http://127.0.0.1:{port}/api/webhooks", name, build(args.channel_events,
+                                    customer_ids(args.customers)), args.senders)
+                    for name, build in (("wechatpay", wechat_deliveries), ("alipay", alipay_deliveries))]
 
         # The floor's client gets csp-guard's transport settings too, so the comparison is of work, not of setup.
         service = TableServiceClient.from_connection_string(azurite.connection_string, **transport_options())
@@ -122,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                                         args.senders)
         budget_cpu.stop()
         report(webhooks, floor, raw_budget, args)
+        for figures in channels:
+            print(f"{figures.line()}  ({figures.per_second / webhooks.per_second:.2f}x the standard provider)")
         print(f"CPU ms per event: webhooks {webhooks_cpu.per_unit(webhooks.count)}; "
               f"floor {floor_cpu.per_unit(floor.count)}; raw SDK budget {budget_cpu.per_unit(raw_budget.count)}")
         explain_ceilings(webhooks, floor, webhooks_cpu)
@@ -131,6 +146,21 @@ def main(argv: list[str] | None = None) -> int:
             host.terminate()
             host.wait(timeout=10)
         azurite.stop()
+
+
+def measure_channel(base_url: str, name: str, work: list[tuple[bytes, dict[str, str]]], senders: int) -> Figures:
+    """A payment channel's notifications: handled means WeChat Pay's 204 or Alipay's `success`."""
+    sessions = threading.local()
+
+    def send(delivery: tuple[bytes, dict[str, str]]) -> None:
+        session = getattr(sessions, "s", None) or requests.Session()
+        sessions.s = session
+        response = session.post(f"{base_url}/{name}", data=delivery[0], headers=delivery[1], timeout=60)
+        if response.status_code not in (200, 204) or (name == "alipay" and response.text != "success"):
+            raise RuntimeError(f"{name}: unexpected answer {response.status_code}: {response.text[:200]}")
+
+    send(work[0])  # the channel's key parsing and first decryption outside the timing
+    return timed_concurrently(f"{name} (HTTP + verify + ledger)", work[1:], send, senders)
 
 
 def report(webhooks: Figures, floor: Figures, raw_budget: Figures, args: argparse.Namespace) -> None:

@@ -9,7 +9,7 @@ import azure.functions as func
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
 from lib.services.partner_center_events import parse_event
-from lib.services.receive_webhook import MAX_BODY_BYTES, receive_webhook
+from lib.services.receive_webhook import MAX_BODY_BYTES, receive_delivery
 from lib.web.endpoint import Actor, operator_endpoint, public_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
 
@@ -31,9 +31,9 @@ def partner_center_webhook(req: func.HttpRequest) -> func.HttpResponse:
 @public_endpoint
 def billing_webhook(req: func.HttpRequest) -> func.HttpResponse:
     context = get_context()
-    result = receive_webhook(req.route_params["provider"], dict(req.headers), req.get_body(),
+    reply = receive_delivery(req.route_params["provider"], dict(req.headers), req.get_body(),
                              settings=context.settings, ingestion=context.ingestion(), now=datetime.now(UTC))
-    return json_response(result.as_json())
+    return func.HttpResponse(reply.body, status_code=reply.status, mimetype=reply.mimetype, charset="utf-8")
 
 
 @bp.route(route="unmatched", methods=["GET"])
@@ -53,13 +53,6 @@ def assign_unmatched(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
     if not isinstance(body, dict):
         raise ProblemError(400, "the body must be a JSON object", problem="invalid-body")
     customer_id = customer_id_field(body.get("customer_id"), "customer_id")
-    context = get_context()
-    provider, event_id = req.route_params["provider"], req.route_params["event_id"]
-    kept = context.unmatched.get(provider, event_id)
-    if kept is None:
-        raise ProblemError(404, f"no unmatched event {provider}/{event_id}", problem="no-such-event")
-    if kept.status == "assigned" and kept.assigned_to != customer_id:
-        raise ProblemError(409, f"already assigned to {kept.assigned_to}", problem="already-assigned")
-    result = context.ingestion().ingest(kept.as_event(customer_id))
-    context.unmatched.mark_assigned(provider, event_id, customer_id=customer_id, actor=actor.name)
-    return json_response({**result.as_json(), "customer_id": customer_id})
+    result = get_context().unmatched_assignment().assign(
+        req.route_params["provider"], req.route_params["event_id"], customer_id=customer_id, actor=actor.name)
+    return json_response(result.as_json())

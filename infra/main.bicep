@@ -131,6 +131,21 @@ param webhookSecretStripe string = ''
 @minValue(1)
 param webhookToleranceSeconds int = 300
 
+@description('WeChat Pay merchant number; empty leaves the WeChat Pay channel unconfigured (all four WECHATPAY_* or none).')
+param wechatpayMchid string = ''
+
+@secure()
+@description('WeChat Pay APIv3 key (32 bytes), kept in Key Vault; empty with wechatpayMchid empty.')
+param wechatpayApiv3Secret string = ''
+
+@description('WeChat Pay platform public key (PEM) and its id (PUB_KEY_ID_...).')
+param wechatpayPlatformPublicKey string = ''
+param wechatpayPlatformPublicKeyId string = ''
+
+@description('Alipay app id and Alipay public key (PEM); both empty leave the Alipay channel unconfigured.')
+param alipayAppId string = ''
+param alipayPublicKey string = ''
+
 @description('Entra app roles allowed on the operator routes when Easy Auth is on (comma-separated).')
 param operatorRoles string = 'CspGuard.Operator'
 
@@ -199,6 +214,8 @@ module keyVault 'app/keyvault.bicep' = {
     webhookSecretStandard: webhookSecretStandard
     webhookSecretStripe: webhookSecretStripe
     stripeConfigured: !empty(webhookSecretStripe)
+    wechatpayApiv3Secret: wechatpayApiv3Secret
+    wechatpayConfigured: !empty(wechatpayApiv3Secret)
   }
 }
 
@@ -263,6 +280,11 @@ module api 'app/api.bicep' = {
       RECONCILE_SCHEDULE: reconcileSchedule
       WEBHOOK_TOLERANCE_SECONDS: string(webhookToleranceSeconds)
       OPERATOR_ROLES: operatorRoles
+      WECHATPAY_MCHID: wechatpayMchid
+      WECHATPAY_PLATFORM_PUBLIC_KEY: wechatpayPlatformPublicKey
+      WECHATPAY_PLATFORM_PUBLIC_KEY_ID: wechatpayPlatformPublicKeyId
+      ALIPAY_APP_ID: alipayAppId
+      ALIPAY_PUBLIC_KEY: alipayPublicKey
     }
   }
   dependsOn: [

@@ -17,6 +17,7 @@ from lib.domain.summary import LedgerSummary
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.factory import build_client
 from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
+from lib.services.assign_unmatched import UnmatchedAssignment
 from lib.services.collections import CollectionsEnforcer
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
@@ -188,10 +189,14 @@ class AppContext:
                           cases=self.cases, service_requests=self.partner_center)
 
     def ingestion(self) -> LedgerIngestion:
-        enforcer = self.enforcer()
+        enforcers: list[CollectionsEnforcer] = []
 
         def after_record(customer_id: str, summary: LedgerSummary, row: AccountRow) -> None:
-            enforcer.after_payment(customer_id, summary, row, actor="payment")
+            # Built on first use, not with the ingestion: the policy it loads must never stop a fact being
+            # recorded (LedgerIngestion marks the customer for the next scan when it cannot load).
+            if not enforcers:
+                enforcers.append(self.enforcer())
+            enforcers[0].after_payment(customer_id, summary, row, actor="payment")
 
         return LedgerIngestion(self.ledger, self.accounts, self.unmatched, after_record=after_record)
 
@@ -207,6 +212,9 @@ class AppContext:
 
         return StatementImport(self.ingestion(), self.payers, self.unmatched,
                                TransferLog(self.tables.table("transfers")), open_invoices, self.policy.zone)
+
+    def unmatched_assignment(self) -> UnmatchedAssignment:
+        return UnmatchedAssignment(self.unmatched, self.ingestion())
 
 
 _context: AppContext | None = None

@@ -16,9 +16,16 @@ param webhookSecretStripe string = ''
 @description('False: the Stripe provider is not configured and WEBHOOK_SECRET_STRIPE is not set.')
 param stripeConfigured bool = false
 
+@secure()
+param wechatpayApiv3Secret string = ''
+
+@description('False: the WeChat Pay channel is not configured and WECHATPAY_APIV3_KEY is not set.')
+param wechatpayConfigured bool = false
+
 var partnerCenterEntry = 'partner-center-client-secret'
 var standardEntry = 'webhook-secret-standard'
 var stripeEntry = 'webhook-secret-stripe'
+var wechatpayEntry = 'wechatpay-apiv3-key'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -64,6 +71,15 @@ resource stripe 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (stripeConfi
   }
 }
 
+resource wechatpay 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (wechatpayConfigured) {
+  parent: vault
+  name: wechatpayEntry
+  properties: {
+    value: wechatpayApiv3Secret
+    contentType: 'WeChat Pay APIv3 key (decrypts notification resources)'
+  }
+}
+
 // Versionless references: the platform picks up a new secret version within a day, or at once on restart.
 var baseReferences = {
   PARTNER_CENTER_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${partnerCenter.name})'
@@ -73,7 +89,11 @@ var stripeReference = {
   WEBHOOK_SECRET_STRIPE: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${stripeEntry})'
 }
 
+var wechatpayReference = {
+  WECHATPAY_APIV3_KEY: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${wechatpayEntry})'
+}
+
 output name string = vault.name
 output id string = vault.id
 @description('App settings whose values are Key Vault references (no secret values).')
-output appSettingReferences object = union(baseReferences, stripeConfigured ? stripeReference : {})
+output appSettingReferences object = union(baseReferences, stripeConfigured ? stripeReference : {}, wechatpayConfigured ? wechatpayReference : {})

@@ -23,6 +23,7 @@ from lib.billing.provider import (
     check_tolerance,
     json_object,
     unix_time,
+    verified_by_any,
 )
 from lib.domain.event_fields import EventValidationError
 from lib.domain.events import BillingEvent, parse_canonical
@@ -84,13 +85,13 @@ class StandardWebhooksProvider:
         if not presented:
             raise SignatureError("webhook-signature holds no v1,<base64> signature")
 
-        matched = False
-        for index, secret in enumerate(secrets):
-            expected = _signer(secret, index).sign(msg_id, signed_at, text).partition(",")[2]
-            expected_bytes = base64.b64decode(expected)
-            for candidate in presented:  # no early exit: the time taken must not say which secret matched
-                matched |= hmac.compare_digest(expected_bytes, candidate)
-        if not matched:
+        def verifies(numbered: tuple[int, str]) -> bool:
+            index, secret = numbered
+            expected = base64.b64decode(_signer(secret, index).sign(msg_id, signed_at, text).partition(",")[2])
+            matches = [hmac.compare_digest(expected, candidate) for candidate in presented]
+            return any(matches)
+
+        if not verified_by_any(list(enumerate(secrets)), verifies):
             raise SignatureError("no webhook-signature matches a configured secret")
         check_tolerance(signed_at, now, tolerance_seconds)
 

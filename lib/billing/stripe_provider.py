@@ -15,7 +15,14 @@ from datetime import UTC, datetime, timedelta
 
 import stripe
 
-from lib.billing.provider import SignatureError, check_tolerance, json_object, unix_time
+from lib.billing.provider import (
+    SignatureError,
+    check_tolerance,
+    event_type_field,
+    json_object,
+    unix_time,
+    verified_by_any,
+)
 from lib.domain.event_fields import EventValidationError, amount_field, currency_field, customer_id_field, id_field
 from lib.domain.events import (
     BillingEvent,
@@ -33,12 +40,29 @@ from lib.http_basics import header
 OBJ = "data.object"
 
 
-def _signed_at(signature_header: str) -> datetime:
+def _timestamp_and_signatures(signature_header: str) -> tuple[str, list[str]]:
+    """The one `t=` timestamp and the `v1=` signatures of a `Stripe-Signature` header.
+
+    The stripe package verifies with the first item whose key is exactly `t`, while a reader that strips spaces
+    finds ` t=` first: `v1=<sig at old>, t=<now>,t=<old>` once passed a signature made 30 days ago with a
+    fresh-looking timestamp. So the header is read once, here, a second `t` is refused, and the package is handed
+    a header rebuilt from what we read: the timestamp it verifies is the one whose age we check.
+    """
+    timestamps: list[str] = []
+    signatures: list[str] = []
     for item in signature_header.split(","):
         key, _, value = item.strip().partition("=")
         if key == "t":
-            return unix_time(value, "Stripe-Signature t")
-    raise SignatureError("Stripe-Signature has no t= timestamp")
+            timestamps.append(value.strip())
+        elif key == "v1" and value.strip():
+            signatures.append(value.strip())
+    if len(timestamps) != 1:
+        raise SignatureError(f"Stripe-Signature must carry exactly one t= timestamp, found {len(timestamps)}")
+    if not timestamps[0].isascii() or not timestamps[0].isdigit():
+        raise SignatureError(f"Stripe-Signature t is not integer Unix seconds: {timestamps[0]!r}")
+    if not signatures:
+        raise SignatureError("Stripe-Signature holds no v1= signature")
+    return timestamps[0], signatures
 
 
 # --- reading a Stripe object -------------------------------------------------------------------------------
@@ -235,25 +259,29 @@ class StripeProvider:
             raise SignatureError("missing Stripe-Signature header")
         if not secrets:
             raise SignatureError("no secret is configured for the stripe provider")
-        reason = "no signature matches a configured secret"
-        for secret in secrets:
+        timestamp, signatures = _timestamp_and_signatures(signature)
+        rebuilt = ",".join([f"t={timestamp}", *(f"v1={v}" for v in signatures)])
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SignatureError("body is not UTF-8, so it cannot carry a valid signature") from None
+        reasons: list[str] = []
+
+        def verifies(secret: str) -> bool:
             try:
-                stripe.WebhookSignature.verify_header(body, signature, secret, tolerance=None)
-                break
+                return bool(stripe.WebhookSignature.verify_header(text, rebuilt, secret, tolerance=None))
             except stripe.SignatureVerificationError as exc:
-                reason = str(exc)
-            except UnicodeDecodeError:
-                raise SignatureError("body is not UTF-8, so it cannot carry a valid signature") from None
-        else:
-            raise SignatureError(reason)
-        check_tolerance(_signed_at(signature), now, tolerance_seconds)
+                reasons.append(str(exc))
+                return False
+
+        if not verified_by_any(secrets, verifies):
+            raise SignatureError(reasons[-1] if reasons else "no signature matches a configured secret")
+        check_tolerance(unix_time(timestamp, "Stripe-Signature t"), now, tolerance_seconds)
 
     def parse(self, headers: Mapping[str, str], body: bytes) -> BillingEvent:
         event = json_object(body)
         event_id = id_field(event.get("id"), "id")
-        event_type = event.get("type")
-        if not isinstance(event_type, str) or not event_type:
-            raise EventValidationError("type", f"must be a non-empty string, got {event_type!r}")
+        event_type = event_type_field(event.get("type"), "type")
         created = _epoch(event.get("created"), "created")
         obj = _object(_object(event.get("data"), "data").get("object"), OBJ)
         mapper = MAPPERS.get(event_type)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 # ISO 4217 codes a Microsoft CSP in China is likely to bill in, with their minor-unit exponent.
 MINOR_UNIT_EXPONENT: dict[str, int] = {
     "CNY": 2, "HKD": 2, "MOP": 2, "TWD": 2, "USD": 2, "EUR": 2, "GBP": 2, "JPY": 0, "KRW": 0,
@@ -36,3 +39,14 @@ def format_amount(amount: int, currency: str) -> str:
     whole, minor = divmod(abs(amount), 10**exponent)
     text = f"{whole:,}" if exponent == 0 else f"{whole:,}.{minor:0{exponent}d}"
     return f"{sign}{text} {currency}"
+
+
+_YUAN = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]{1,2})?")
+
+
+def yuan_to_fen(text: object) -> int:
+    """'88.50' yuan -> 8850 fen, exactly (Decimal, never float). Refuses more than two decimals, signs, exponents,
+    thousands separators and spaces: a channel that sends any of those sent something we did not agree on."""
+    if not isinstance(text, str) or not _YUAN.fullmatch(text):
+        raise MoneyError(f"amount must be yuan with at most two decimals, such as 88.50, got {text!r}")
+    return int(Decimal(text).scaleb(2))

@@ -122,7 +122,7 @@ class DelinquencyScan:
         pending: list[Future[None]] = []
         with ThreadPoolExecutor(max_workers=self._settings.workers, thread_name_prefix="scan-act") as pool:
             for row, change in self._changes(report):
-                if change is None:
+                if change is None and not row.reevaluate:
                     continue
                 window.acquire()
                 future = pool.submit(self._apply, report, row, budget, actor, correlation_id)

@@ -17,6 +17,7 @@ from typing import Literal
 
 from lib.domain.events import BillingEvent, Fact
 from lib.domain.ledger import check_fact_currency, preferred, summarize
+from lib.domain.policy_file import PolicyError
 from lib.domain.summary import LedgerSummary
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.errors import ConcurrencyConflict
@@ -58,7 +59,9 @@ class LedgerIngestion:
         if event.customer_id is None:
             if not event.facts:
                 return IngestResult("ignored", None)
-            self._unmatched.keep(event, body)
+            kept = self._unmatched.keep(event, body)
+            if kept.status == "assigned":  # a redelivery of an event an operator has assigned: already recorded
+                return IngestResult("duplicate", kept.assigned_to)
             log.warning("event %s/%s has no customer mapping; kept in unmatched", event.provider, event.event_id)
             return IngestResult("unmatched", None)
         if not event.facts:
@@ -80,8 +83,7 @@ class LedgerIngestion:
                 # Seen before: change nothing, but finish what a first delivery that crashed may have left undone
                 # (the index row, the payment hook).
                 row = self._accounts.apply_summary(customer_id, snapshot.summary)
-                if self._after_record is not None:
-                    self._after_record(customer_id, snapshot.summary, row)
+                self._reevaluate(customer_id, snapshot.summary, row)
                 return IngestResult("duplicate", customer_id, snapshot.summary)
             changed = _changed_facts(snapshot, event.facts)
             facts = {**snapshot.facts, **{f.row_key: f for f in changed}}
@@ -95,10 +97,22 @@ class LedgerIngestion:
                 self._sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, 0.005 * 2**attempt)))  # noqa: S311
                 continue
             row = self._accounts.apply_summary(customer_id, summary)
-            if self._after_record is not None:
-                self._after_record(customer_id, summary, row)
+            self._reevaluate(customer_id, summary, row)
             return IngestResult("recorded", customer_id, summary)
         raise ConcurrencyConflict(f"ledger of {customer_id} kept changing; the provider should redeliver")
+
+    def _reevaluate(self, customer_id: str, summary: LedgerSummary, row: AccountRow) -> None:
+        """The payment hook. The ledger never depends on the policy: when the policy cannot be loaded the fact
+        stays recorded, the customer is marked so the next scan decides it, and the sender gets its 200 (a
+        redelivery could not do better). Other failures propagate, so the sender retries and the duplicate
+        delivery runs the hook again."""
+        if self._after_record is None:
+            return
+        try:
+            self._after_record(customer_id, summary, row)
+        except PolicyError as exc:
+            log.error("recorded an event for %s but could not re-evaluate it: %s", customer_id, exc)
+            self._accounts.mark_for_reevaluation(customer_id, reason=f"policy: {exc}")
 
 
 def _changed_facts(snapshot: LedgerSnapshot, incoming: tuple[Fact, ...]) -> list[Fact]:

@@ -46,6 +46,9 @@ class AccountRow:
     suspended_for_non_payment: bool
     enforcing_until: datetime | None = None  # a scan is deciding this customer's access until then
     etag: str | None = None
+    # A fact was recorded but could not be re-evaluated at once (e.g. the policy would not load): the next scan
+    # acts on this customer whatever its stage, and its decision clears the mark.
+    reevaluate: bool = False
 
     def enforcing(self, now: datetime) -> bool:
         return self.enforcing_until is not None and self.enforcing_until > now
@@ -104,6 +107,11 @@ class Accounts:
         self._forget(customer_id)
         self._table.upsert(bucket_of(customer_id), customer_id, {"suspended_for_non_payment": held})
 
+    def mark_for_reevaluation(self, customer_id: str, *, reason: str) -> None:
+        self._forget(customer_id)
+        self._table.upsert(bucket_of(customer_id), customer_id, {
+            "reevaluate": True, "reevaluate_reason": reason[:1000], "reevaluate_since": datetime.now(UTC)})
+
     def mark_enforcing(self, customer_id: str, *, until: datetime) -> None:
         """Tells ingesting processes that a scan is deciding this customer (their cached ETag goes stale)."""
         self._forget(customer_id)
@@ -144,7 +152,8 @@ class Accounts:
                   suspended_for_non_payment: bool | None = None) -> None:
         """Records the scan's decision and ends its enforcing mark (MERGE cannot delete, so the mark is set to
         the past)."""
-        values: dict[str, Value] = {"stage": stage, "stage_since": since, "enforcing_until": _EPOCH}
+        values: dict[str, Value] = {"stage": stage, "stage_since": since, "enforcing_until": _EPOCH,
+                                    "reevaluate": False}
         if suspended_for_non_payment is not None:
             values["suspended_for_non_payment"] = suspended_for_non_payment
         self._forget(customer_id)
@@ -165,6 +174,7 @@ def account_from_record(record: Record) -> AccountRow:
         suspended_for_non_payment=bool(record.get("suspended_for_non_payment", False)),
         enforcing_until=record.moment("enforcing_until"),
         etag=record.etag,
+        reevaluate=record.get("reevaluate") is True,
     )
 
 

@@ -1,7 +1,9 @@
 """The `unmatched` table: deliveries we verified but could not map to a customer, kept for an operator.
 
 The row holds the event's facts (as stored in the ledger) so an assignment replays exactly what was received,
-whatever the provider's body looked like.
+whatever the provider's body looked like. A row is written once (a redelivery finds it and changes nothing, so
+it never re-opens an assigned event) and assigned once: the claim is a write conditional on the ETag of the open
+row that was read, so of two operators assigning at once exactly one wins.
 """
 
 from __future__ import annotations
@@ -12,10 +14,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lib.domain.events import BillingEvent, Fact, fact_from_record, fact_to_record
-from lib.store.entities import Record
+from lib.store.entities import Record, Value
+from lib.store.errors import ConcurrencyConflict
 from lib.store.tables import Table
 
 _BODY_EXCERPT = 16_000
+_CLAIM_ATTEMPTS = 8
+
+
+class UnmatchedEventMissing(LookupError):
+    """No unmatched event by that provider and id (404)."""
+
+
+class AlreadyAssigned(Exception):
+    """The event was assigned to another customer; an assignment is final (409)."""
+
+    def __init__(self, provider: str, event_id: str, assigned_to: str) -> None:
+        super().__init__(f"unmatched event {provider}/{event_id} is already assigned to {assigned_to}")
+        self.assigned_to = assigned_to
 
 
 @dataclass(frozen=True)
@@ -48,13 +64,22 @@ class UnmatchedEvents:
     def __init__(self, table: Table) -> None:
         self._table = table
 
-    def keep(self, event: BillingEvent, body: bytes) -> None:
+    def keep(self, event: BillingEvent, body: bytes) -> UnmatchedEvent:
+        """Stores the event as open, unless it is stored already: then returns the row as it stands, so a
+        redelivery of an assigned event stays assigned."""
         facts = [{"row_key": f.row_key, **_jsonable(fact_to_record(f))} for f in event.facts]
-        self._table.upsert(event.provider, event.event_id, {
+        values: dict[str, Value] = {
             "type": event.type, "occurred_at": event.occurred_at, "facts": json.dumps(facts, ensure_ascii=False),
             "received_at": datetime.now(UTC), "status": "open",
             "body_excerpt": body[:_BODY_EXCERPT].decode("utf-8", errors="replace"),
-        })
+        }
+        try:
+            return _event(self._table.insert(event.provider, event.event_id, values))
+        except ConcurrencyConflict:
+            held = self._table.get(event.provider, event.event_id)
+            if held is None:  # deleted in between by an operator's clean-up: store it again
+                return self.keep(event, body)
+            return _event(held)
 
     def get(self, provider: str, event_id: str) -> UnmatchedEvent | None:
         record = self._table.get(provider, event_id)
@@ -65,9 +90,27 @@ class UnmatchedEvents:
         for record in self._table.query(query, {"status": status} if status else {}):
             yield _event(record)
 
-    def mark_assigned(self, provider: str, event_id: str, *, customer_id: str, actor: str) -> None:
-        self._table.upsert(provider, event_id, {"status": "assigned", "assigned_to": customer_id,
-                                                "assigned_by": actor, "assigned_at": datetime.now(UTC)})
+    def claim(self, provider: str, event_id: str, *, customer_id: str, actor: str) -> UnmatchedEvent:
+        """Assigns the event to `customer_id`, once and for all. Claiming it again for the same customer returns
+        it (so a replay that crashed after the claim can be finished); for another customer raises
+        AlreadyAssigned."""
+        for _ in range(_CLAIM_ATTEMPTS):
+            record = self._table.get(provider, event_id)
+            if record is None:
+                raise UnmatchedEventMissing(f"no unmatched event {provider}/{event_id}")
+            held = _event(record)
+            if held.status == "assigned":
+                if held.assigned_to != customer_id:
+                    raise AlreadyAssigned(provider, event_id, held.assigned_to or "?")
+                return held
+            try:
+                written = self._table.update_if_match(record, {
+                    "status": "assigned", "assigned_to": customer_id, "assigned_by": actor,
+                    "assigned_at": datetime.now(UTC)}, replace=False)
+            except ConcurrencyConflict:
+                continue  # somebody changed the row since we read it: read it again and decide again
+            return _event(written)
+        raise ConcurrencyConflict(f"unmatched event {provider}/{event_id} kept changing; try again")
 
 
 def _jsonable(values: Mapping[str, object]) -> dict[str, object]:

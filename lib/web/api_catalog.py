@@ -87,11 +87,15 @@ OPERATIONS: list[Operation] = [
               response_schema=HEALTH_SCHEMA),
     Operation("GET", "openapi.json", "getOpenApi", "This document", "anonymous", responses={"200": "OpenAPI 3.1"}),
     Operation("POST", "webhooks/{provider}", "postBillingWebhook",
-              "A billing provider's signed event (standard: Standard Webhooks; stripe: Stripe-Signature)",
+              "A billing provider's signed event (standard: Standard Webhooks; stripe: Stripe-Signature; "
+              "wechatpay: WeChat Pay API v3 notification, answered 204 or {code: FAIL}; alipay: form-encoded "
+              "asynchronous notification, answered text/plain success or failure)",
               "signature", request=CANONICAL_EVENT, response_schema=WEBHOOK_RESULT,
-              responses={"200": "recorded, duplicate, ignored or unmatched", "400": "bad body (names the field)",
+              responses={"200": "recorded, duplicate, ignored or unmatched (alipay: success)",
+                         "204": "wechatpay: handled, duplicates included", "400": "bad body (names the field)",
                          "401": "bad or missing signature, or timestamp outside the window",
-                         "404": "unknown provider", "413": "body over 256 KiB",
+                         "404": "unknown provider, or a channel whose settings are absent",
+                         "413": "body over 256 KiB",
                          "422": "the event contradicts the customer's book (e.g. another currency)"}),
     Operation("POST", "webhooks/partner-center", "postPartnerCenterWebhook",
               "Partner Center's own events (azure-fraud-event-detected, subscription updates), signed with the "

@@ -22,6 +22,7 @@ from lib.domain.policy import NaiveDatetimeError
 from lib.domain.policy_file import PolicyError
 from lib.partner_center.errors import AuthenticationError, PartnerCenterError
 from lib.partner_center.webhook_signature import PartnerCenterSignatureError
+from lib.services.assign_unmatched import AlreadyAssigned, UnmatchedEventMissing
 from lib.services.customer_view import CustomerNotFound
 from lib.services.partner_center_events import InvalidPartnerCenterEvent
 from lib.services.receive_webhook import PayloadTooLarge, WebhookNotConfigured
@@ -48,6 +49,8 @@ def _none(exc: Exception) -> dict[str, Any]:
 # (exception type, status, problem slug, extra members): the first match wins, so specific types go first.
 _ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
     (UnknownProviderError, 404, "unknown-provider", _none),
+    (UnmatchedEventMissing, 404, "no-such-event", _none),
+    (AlreadyAssigned, 409, "already-assigned", lambda e: {"assigned_to": getattr(e, "assigned_to", None)}),
     (PartnerCenterSignatureError, 401, "invalid-signature", _none),
     (InvalidPartnerCenterEvent, 400, "invalid-event", _none),
     (UnknownReason, 400, "invalid-reason", lambda e: {"field": "reason"}),

@@ -183,7 +183,8 @@ def test_a_stripe_event_without_customer_mapping_waits_in_unmatched_until_assign
     event_id = f"evt_{uuid.uuid4().hex[:8]}"
     event = {"id": event_id, "object": "event", "type": "invoice.finalized", "created": 1_761_955_200,
              "data": {"object": invoice}}
-    assert post(host, "stripe", *stripe_delivery(event)).json()["status"] == "unmatched"
+    delivery = stripe_delivery(event)
+    assert post(host, "stripe", *delivery).json()["status"] == "unmatched"
     listed = operator_get(host, "unmatched").json()["items"]
     assert event_id in {item["event_id"] for item in listed}
     assigned = requests.post(f"{host.url}/api/unmatched/stripe/{event_id}/assign",
@@ -195,6 +196,34 @@ def test_a_stripe_event_without_customer_mapping_waits_in_unmatched_until_assign
                           headers={"x-functions-key": host.function_key},
                           data=json.dumps({"customer_id": new_customer()}), timeout=30)
     assert again.status_code == 409
+    assert again.json()["assigned_to"] == customer
+    redelivered = post(host, "stripe", *delivery)
+    assert redelivered.json() == {"status": "duplicate", "customer_id": customer}
+    assert event_id not in {item["event_id"] for item in operator_get(host, "unmatched").json()["items"]}
+    assert ledger(tables, customer)["summary"].integer("balance") == 5_000
+
+
+def test_a_captured_stripe_delivery_behind_a_fresh_second_timestamp_is_401(host, tables):
+    customer = new_customer()
+    invoice = {"id": "in_replay", "object": "invoice", "amount_due": 5_000, "currency": "cny",
+               "created": 1_761_955_200, "due_date": 1_764_518_399, "metadata": {"pc_customer_id": customer}}
+    event = {"id": f"evt_{uuid.uuid4().hex[:8]}", "object": "event", "type": "invoice.finalized",
+             "created": 1_761_955_200, "data": {"object": invoice}}
+    old = datetime.now(UTC) - timedelta(days=30)
+    body, headers = stripe_delivery(event, at=old)
+    old_t, old_sig = headers["Stripe-Signature"].split(",")
+    now_t = f"t={int(datetime.now(UTC).timestamp())}"
+    headers["Stripe-Signature"] = f"{old_sig}, {now_t},{old_t}"
+    response = post(host, "stripe", body, headers)
+    assert response.status_code == 401
+    assert ledger(tables, customer) == {}
+
+
+@pytest.mark.parametrize("channel", ["wechatpay", "alipay"])
+def test_a_channel_whose_settings_are_absent_is_an_unknown_provider(host, channel):
+    response = post(host, channel, b"x=1", {"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("/unknown-provider")
 
 
 def test_operator_routes_need_the_function_key(host):

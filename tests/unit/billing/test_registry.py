@@ -18,3 +18,18 @@ def test_known_providers_are_found_by_name():
 def test_unknown_provider_is_refused_with_the_known_names(name):
     with pytest.raises(UnknownProviderError, match="known: standard, stripe"):
         provider_named(name)
+
+
+def test_a_channel_is_built_from_its_settings_and_an_unconfigured_one_is_an_unknown_provider():
+    from lib.billing.registry import ChannelNotConfigured, channel_named
+    from lib.settings import load_settings
+    from tests.support.payment_channels import channel_env
+
+    configured = load_settings(channel_env())
+    assert channel_named("wechatpay", configured).name == "wechatpay"
+    assert channel_named("alipay", configured).name == "alipay"
+    assert channel_named("standard", configured) is None
+    for name in ("wechatpay", "alipay"):
+        with pytest.raises(UnknownProviderError, match="not configured") as raised:
+            channel_named(name, load_settings({}))
+        assert isinstance(raised.value, ChannelNotConfigured)

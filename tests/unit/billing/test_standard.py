@@ -165,3 +165,25 @@ def test_parse_without_webhook_id_is_refused():
     with pytest.raises(EventValidationError) as caught:
         provider.parse({}, BODY)
     assert caught.value.field == "webhook-id"
+
+
+# --- the age checked is the age of the timestamp that was signed (issue 12, item 4) ------------------------------
+
+
+def test_an_old_signature_presented_with_a_fresh_timestamp_does_not_verify():
+    old = signed_headers(at=NOW - timedelta(days=30))
+    with pytest.raises(SignatureError):
+        verify({**old, "webhook-timestamp": str(int(NOW.timestamp()))})
+
+
+def test_an_old_signature_with_its_own_timestamp_is_stale():
+    with pytest.raises(StaleTimestampError, match="old"):
+        verify(signed_headers(at=NOW - timedelta(days=30)))
+
+
+@pytest.mark.parametrize("spelling", ["+{t}", "{t}.0", "{t_}", " {t}x"])
+def test_a_timestamp_that_is_not_plain_digits_is_refused(spelling):
+    t = str(int(NOW.timestamp()))
+    headers = {**signed_headers(), "webhook-timestamp": spelling.format(t=t, t_=t[:4] + "_" + t[4:])}
+    with pytest.raises(SignatureError, match="webhook-timestamp"):
+        verify(headers)

@@ -237,3 +237,50 @@ def test_event_without_id_or_object_is_refused():
     with pytest.raises(EventValidationError) as caught:
         provider.parse({}, json.dumps(body).encode())
     assert caught.value.field == "data.object"
+
+
+# --- the replay window is checked on the timestamp that was verified (issue 12, item 4) -------------------------
+
+OLD = NOW - timedelta(days=30)
+
+
+def _sig_at(at: datetime) -> str:
+    return signed(BODY, at=at)["Stripe-Signature"].split(",")[1].removeprefix("v1=")
+
+
+def _t(at: datetime) -> str:
+    return str(int(at.timestamp()))
+
+
+@pytest.mark.parametrize("header", [
+    f"v1={_sig_at(OLD)}, t={_t(NOW)},t={_t(OLD)}",  # the reported header: the package reads the second t
+    f"t={_t(NOW)},t={_t(OLD)},v1={_sig_at(OLD)}",
+    f"t={_t(OLD)},t={_t(NOW)},v1={_sig_at(OLD)}",
+    f" t={_t(NOW)},t={_t(OLD)},v1={_sig_at(OLD)}",
+    f"t={_t(OLD)}, t={_t(NOW)},v1={_sig_at(OLD)}",
+])
+def test_a_month_old_signature_behind_a_fresh_timestamp_is_refused(header):
+    with pytest.raises((SignatureError, StaleTimestampError)):
+        verify({"Stripe-Signature": header})
+
+
+def test_a_month_old_delivery_is_refused_as_stale_however_its_items_are_spaced():
+    with pytest.raises(StaleTimestampError, match="old"):
+        verify({"Stripe-Signature": f"t={_t(OLD)}, v1={_sig_at(OLD)}"})
+    with pytest.raises(StaleTimestampError, match="old"):
+        verify({"Stripe-Signature": f"v1={_sig_at(OLD)}, t={_t(OLD)}"})
+
+
+def test_a_fresh_delivery_whose_items_are_spaced_or_reordered_verifies():
+    verify({"Stripe-Signature": f"v1={_sig_at(NOW)}, t={_t(NOW)}"})
+
+
+@pytest.mark.parametrize("timestamp", [f"+{_t(NOW)}", _t(NOW)[:4] + "_" + _t(NOW)[4:], "", "-1"])
+def test_a_timestamp_that_is_not_plain_digits_is_refused(timestamp):
+    with pytest.raises(SignatureError, match="t"):
+        verify({"Stripe-Signature": f"t={timestamp},v1={_sig_at(NOW)}"})
+
+
+def test_two_timestamps_are_refused_even_when_both_are_fresh():
+    with pytest.raises(SignatureError, match="exactly one t="):
+        verify({"Stripe-Signature": f"t={_t(NOW)},t={_t(NOW)},v1={_sig_at(NOW)}"})

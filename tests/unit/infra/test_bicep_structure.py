@@ -251,7 +251,7 @@ def test_parameters_file_holds_only_environment_references() -> None:
     main = _main()
     for name, entry in parameters.items():
         value = entry["value"]
-        assert re.fullmatch(r"\$\{[A-Z_]+(=[^}]*)?\}", value), f"{name}: {value!r} is a literal"
+        assert re.fullmatch(r"\$\{[A-Z][A-Z0-9_]*(=[^}]*)?\}", value), f"{name}: {value!r} is a literal"
         assert re.search(rf"(?m)^param {name} ", main), f"{name} is not a parameter of main.bicep"
         if SECRET_NAME.search(name):
             assert "=" not in value, f"{name}: a secret has no default"
