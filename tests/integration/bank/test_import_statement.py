@@ -83,9 +83,8 @@ def test_an_unmatched_transfer_assigned_by_an_operator_is_not_reopened_by_a_seco
     data = (FIXTURES / "cmb.csv").read_bytes()
     assert run(data).unmatched == 3
     context = get_context()
-    kept = context.unmatched.get("bank", "K2026112000001")
-    assert context.ingestion().ingest(kept.as_event(customer)).status == "recorded"
-    context.unmatched.mark_assigned("bank", "K2026112000001", customer_id=customer, actor="ops")
+    assigned = context.unmatched_assignment().assign("bank", "K2026112000001", customer_id=customer, actor="ops")
+    assert assigned.status == "recorded"
     again = run(data)
     assert again.duplicate == 3 and again.unmatched == 0
     assert context.unmatched.get("bank", "K2026112000001").status == "assigned"
