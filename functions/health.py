@@ -1,4 +1,8 @@
-"""Anonymous routes: health, the OpenAPI document, and the problem+json answer for unknown routes."""
+"""Anonymous routes: health and the OpenAPI document.
+
+There is no catch-all: the host tries routes in function-name order, so `{*path}` would shadow every function named
+after it. An unknown path gets the host's own answer, a 404 with no body.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from lib.settings import get_settings
 from lib.version import version
 from lib.web.endpoint import public_endpoint
 from lib.web.openapi import build_openapi
-from lib.web.problems import ProblemError, json_response
+from lib.web.problems import json_response
 
 bp = func.Blueprint()
 
@@ -25,12 +29,3 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
 @public_endpoint
 def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(build_openapi(version()))
-
-
-# Routing gives literal segments precedence over a catch-all, so this only answers what no other route matches.
-@bp.route(route="{*path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
-          auth_level=func.AuthLevel.ANONYMOUS)
-@public_endpoint
-def not_found(req: func.HttpRequest) -> func.HttpResponse:
-    raise ProblemError(404, f"no route {req.method} {req.route_params.get('path', '')!r}; see /api/openapi.json",
-                       problem="no-such-route")

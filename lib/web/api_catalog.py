@@ -22,6 +22,9 @@ class Operation:
     responses: dict[str, str] = field(default_factory=dict)
     response_schema: dict[str, Any] | None = None
     query: tuple[tuple[str, str], ...] = ()  # (name, description)
+    # The registered template that answers this URL when it is not `route` itself: one function dispatching inside,
+    # because the host allows only one function per method and path.
+    served_by: str | None = None
 
 
 HEALTH_SCHEMA: dict[str, Any] = {
@@ -89,7 +92,8 @@ OPERATIONS: list[Operation] = [
                                       "ResourceName": {"type": "string"},
                                       "ResourceChangeUtcDate": {"type": "string"}}},
               responses={"200": "processed or ignored", "400": "not an event",
-                         "401": "signature, algorithm or certificate not acceptable"}),
+                         "401": "signature, algorithm or certificate not acceptable"},
+              served_by="webhooks/{provider}"),
     Operation("GET", "unmatched", "listUnmatched", "Verified events with no customer mapping", "operator",
               query=(("status", "open (default), assigned or all"),), responses={"200": "the events"}),
     Operation("POST", "unmatched/{provider}/{event_id}/assign", "assignUnmatched",

@@ -25,11 +25,16 @@ def test_openapi_describes_the_app(devhost):
     assert "/api/health" in document["paths"]
 
 
-def test_an_unknown_route_is_a_404_problem(devhost):
+def test_an_unknown_route_gets_the_hosts_bare_404(devhost):
+    # No catch-all function exists, so, as on the Functions host, nothing answers but the host: 404, no body.
     response = requests.post(f"{devhost.url}/api/no/such/thing", timeout=10)
     assert response.status_code == 404
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["status"] == 404
+    assert response.content == b"" and "x-correlation-id" not in response.headers
+
+
+def test_a_known_route_with_another_method_is_a_404_too(devhost):
+    response = requests.delete(f"{devhost.url}/api/health", timeout=10)
+    assert response.status_code == 404 and response.content == b""
 
 
 def test_paths_outside_the_route_prefix_are_404(devhost):

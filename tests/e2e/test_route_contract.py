@@ -44,3 +44,24 @@ def test_bad_ids_and_bodies_get_a_problem_never_a_server_error(devhost, op):
         response = requests.request(op.method, url, data=body, headers=headers, timeout=30)
         assert 400 <= response.status_code < 500, (body, response.status_code, response.text[:200])
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def _answered_by_a_function(response: requests.Response) -> bool:
+    # Every function's reply carries the correlation id its endpoint wrapper sets; the host's own 404 has none.
+    return "x-correlation-id" in response.headers
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.route}")
+def test_every_catalog_route_reaches_a_function_through_the_development_host(devhost, op):
+    headers = {"x-functions-key": devhost.function_key}
+    response = requests.request(op.method, f"{devhost.url}/api/{path_of(op.route, 'sample-1')}", headers=headers,
+                                data=b"{}" if op.method in ("POST", "PUT") else None, timeout=30)
+    assert _answered_by_a_function(response), (response.status_code, response.text[:200])
+    assert response.status_code < 500, (response.status_code, response.text[:200])
+
+
+@pytest.mark.parametrize("path", ["no/such/route", "customers", "customers/x/y/z/w", "webhooks", "scan/preview/x"])
+def test_an_unknown_path_answers_the_hosts_404(devhost, path):
+    response = requests.post(f"{devhost.url}/api/{path}", headers={"x-functions-key": devhost.function_key},
+                             timeout=30)
+    assert response.status_code == 404 and not _answered_by_a_function(response)
