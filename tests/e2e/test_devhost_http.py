@@ -15,8 +15,20 @@ pytestmark = pytest.mark.e2e
 def test_health_answers_200_with_storage_ok_over_http(devhost):
     response = requests.get(f"{devhost.url}/api/health", timeout=10)
     assert response.status_code == 200
-    assert response.json()["checks"]["storage"]["status"] == "ok"
+    assert set(response.json()) == {"status", "components"}
+    assert response.json()["components"]["storage"] == "ok"
     assert response.headers["x-correlation-id"]
+
+
+def test_status_needs_the_key_and_gives_the_details(devhost):
+    assert requests.get(f"{devhost.url}/api/status", timeout=10).status_code == 401
+    response = requests.get(f"{devhost.url}/api/status", headers={"x-functions-key": devhost.function_key},
+                            timeout=10)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["version"] and body["timers"] == {"delinquency_scan": None, "fraud_events_poll": None,
+                                                  "reconcile": None}
+    assert body["components"]["storage"]["status"] == "ok" and "latency_ms" in body["components"]["storage"]
 
 
 def test_openapi_describes_the_app(devhost):
