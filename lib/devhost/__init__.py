@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from lib.app_startup import AppStartupError
 from lib.devhost.host_config import HostConfig, load_host_config
 from lib.devhost.http_host import FunctionsHttpServer
 from lib.devhost.queue_poller import QueuePoller
@@ -46,7 +47,10 @@ def setting_defaults(settings: Settings) -> dict[str, str]:
 def load_registrations(settings: Settings, module: str = "function_app") -> Registrations:
     if str(APP_ROOT) not in sys.path:
         sys.path.insert(0, str(APP_ROOT))
-    app = importlib.import_module(module).app
+    try:
+        app = importlib.import_module(module).app
+    except AppStartupError as exc:
+        raise StartupError(str(exc)) from exc
     try:
         return read_registrations(app.get_functions(), setting_defaults(settings))
     except RegistrationError as exc:

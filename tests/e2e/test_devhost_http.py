@@ -70,3 +70,13 @@ def test_serve_with_a_bad_setting_names_it(tmp_path):
                             text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert result.stderr.strip() == "csp-guard: setting ENFORCEMENT_MODE: 'sometimes' is not one of shadow, enforce"
+
+
+def test_serve_with_a_policy_that_does_not_validate_names_the_problem_in_one_line(tmp_path):
+    policy = tmp_path / "collections.toml"
+    policy.write_text('timezone = "Mars/Olympus"\nminimum_overdue = 1000\n', encoding="utf-8")
+    cli = Path(sys.executable).with_name("csp-guard")
+    result = subprocess.run([str(cli), "serve", "--port", str(free_port())], capture_output=True, text=True,
+                            timeout=60, check=False, env={"PATH": "/usr/bin:/bin", "COLLECTIONS_POLICY": str(policy)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"csp-guard: policy {policy}:1: timezone")
