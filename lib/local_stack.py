@@ -31,6 +31,8 @@ def local_environment() -> dict[str, str]:
         "PARTNER_CENTER_WEBHOOK_CERT_HOSTS": f"127.0.0.1:{SANDBOX_PORT}",
         "PARTNER_CENTER_WEBHOOK_CERT_ORG": "csp-guard sandbox",
         "WEBHOOK_SECRET_STANDARD": "whsec_" + "bG9jYWwtZGV2LXNlY3JldC1mb3ItY3NwLWd1YXJk",
+        # Demos replay a collections timeline with POST /api/scan?as_of=<a later day>.
+        "ALLOW_FUTURE_AS_OF": "true",
     }
     for name, value in defaults.items():
         env.setdefault(name, value)

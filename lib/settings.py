@@ -75,6 +75,7 @@ class Settings:
     webhook_tolerance_seconds: int = 300
     operator_roles: tuple[str, ...] = ("CspGuard.Operator",)
     function_key: str | None = field(default=None, repr=False)
+    allow_future_as_of: bool = False
 
     @property
     def enforcing(self) -> bool:
@@ -140,6 +141,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_tolerance_seconds=reader.integer("WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
         operator_roles=reader.names("OPERATOR_ROLES", ("CspGuard.Operator",)),
         function_key=reader.optional("CSPGUARD_FUNCTION_KEY"),
+        allow_future_as_of=reader.boolean("ALLOW_FUTURE_AS_OF", False),
     )
 
 

@@ -23,6 +23,7 @@ from lib.domain.policy_file import PolicyError
 from lib.partner_center.errors import AuthenticationError, PartnerCenterError
 from lib.partner_center.webhook_signature import PartnerCenterSignatureError
 from lib.services.customer_view import CustomerNotFound
+from lib.services.job_runs import FutureScanRefused, ScanRunning
 from lib.services.partner_center_events import InvalidPartnerCenterEvent
 from lib.services.receive_webhook import PayloadTooLarge, WebhookNotConfigured
 from lib.services.suspension import CustomerNotInPartnerCenter, UnknownReason, UnknownSubscriptions
@@ -55,6 +56,8 @@ _ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
     (CustomerNotInPartnerCenter, 404, "unknown-customer", _none),
     (HoldError, 400, "invalid-hold", _none),
     (NaiveDatetimeError, 400, "invalid-time", _none),
+    (ScanRunning, 409, "scan-running", _none),
+    (FutureScanRefused, 400, "invalid-query", lambda e: {"field": "as_of"}),
     (LeaseHeld, 409, "busy", _none),
     (AuthenticationError, 502, "partner-center-auth", _none),
     (PartnerCenterError, 502, "partner-center", lambda e: {"partner_center_code": getattr(e, "code", None),
