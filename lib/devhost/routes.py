@@ -94,6 +94,10 @@ def parse_template(template: str) -> RouteTemplate:
     return RouteTemplate(template, tuple(segments))
 
 
+# One value each constraint accepts, besides a plain word: every parameter gets at least one sample.
+_SAMPLE_VALUES = ("sample-1", "12", "abc", "true", "3f2504e0-4f89-41d3-9a0c-0305e82c3301")
+
+
 class Routed(Protocol):
     @property
     def name(self) -> str: ...
@@ -128,7 +132,7 @@ def first_match(functions: Iterable[R], method: str, path: str) -> tuple[R, dict
 def sample_paths(template: RouteTemplate, vocabulary: Iterable[str] = ()) -> list[str]:
     """Concrete paths the template matches: each parameter filled with a plain value and with every word of
     `vocabulary` it accepts (other templates' literals, so that overlaps between templates show up)."""
-    words = ["sample-1", "12", *vocabulary]
+    words = [*_SAMPLE_VALUES, *vocabulary]
     choices: list[list[str]] = []
     for segment in template.segments:
         if segment.literal is not None:
@@ -151,7 +155,10 @@ def route_conflicts(functions: Sequence[Routed]) -> list[str]:
     vocabulary = sorted({s.literal for f in functions for s in f.route.segments if s.literal is not None})
     problems: list[str] = []
     for function in functions:
-        for path in sample_paths(function.route, vocabulary):
+        samples = sample_paths(function.route, vocabulary)
+        if not samples:
+            problems.append(f"{function.name} ({function.route.template}): no path can reach it")
+        for path in samples:
             if function.route.match(path) is None:
                 continue  # e.g. a catch-all sample the template does not take
             for method in sorted(function.methods):

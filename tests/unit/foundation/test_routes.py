@@ -67,6 +67,14 @@ def test_templates_that_differ_by_method_or_length_do_not_conflict():
     assert route_conflicts(functions) == []
 
 
+def test_every_constraint_gets_a_sample_so_a_shadowed_constrained_route_is_caught():
+    functions = [http("any_item", "items/{id}"), http("item_by_guid", "items/{id:guid}"),
+                 http("item_by_flag", "flags/{on:bool}"), http("flag_list", "flags/{name:alpha}")]
+    problems = route_conflicts(functions)
+    assert any(p.startswith("item_by_guid (GET items/{id:guid}) is unreachable") for p in problems)
+    assert route_conflicts(functions[2:3]) == []
+
+
 def test_a_constraint_keeps_templates_apart():
     assert route_conflicts([http("item", "items/{n:int}"), http("recent", "items/recent")]) == []
 
