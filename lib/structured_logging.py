@@ -133,7 +133,8 @@ def quiet_sdk_loggers() -> None:
 
 def install_redaction(redactor: Redactor) -> None:
     """Masks secrets in every log record as it is made, so no handler (the worker's, Azure Monitor's, ours) ever
-    sees one. Replaces an earlier csp-guard factory rather than stacking on it."""
+    sees one, and stamps the invocation's correlation id on it. Replaces an earlier csp-guard factory rather than
+    stacking on it."""
     current = logging.getLogRecordFactory()
     base = getattr(current, "_cspguard_base", current)
 
@@ -145,6 +146,13 @@ def install_redaction(redactor: Redactor) -> None:
 
 
 def _masked(record: logging.LogRecord, redact: Redactor) -> logging.LogRecord:
+    # The invocation's ids ride on the record too, so a handler that exports record attributes (Azure Monitor's:
+    # customDimensions) carries them where the worker's text channel cannot.
+    cid, function = _correlation_id.get(), _function_name.get()
+    if cid:
+        record.correlation_id = cid
+    if function:
+        record.function = function
     try:
         message = record.getMessage()
     except Exception:  # a malformed call; logging reports it when a handler formats the record

@@ -115,3 +115,14 @@ def test_configuring_twice_replaces_the_masking_instead_of_stacking_it(root_logg
     configure_function_logging(["second-secret-2"])
     logging.getLogger("csp_guard.test").warning("%s %s", "first-secret-1", "second-secret-2")
     assert worker.shipped == ["first-secret-1 ***"]
+
+
+def test_records_carry_the_invocations_correlation_id_for_handlers_that_export_attributes(root_logging):
+    worker = WorkerLikeHandler()
+    root_logging.handlers[:] = [worker]
+    configure_function_logging()
+    seen = []
+    worker.addFilter(lambda record: seen.append(record) or True)
+    with invocation_context("billing_webhook", "corr-42"):
+        logging.getLogger("csp_guard.test").warning("recorded")
+    assert (seen[0].correlation_id, seen[0].function) == ("corr-42", "billing_webhook")
