@@ -5,8 +5,12 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions import customers, health, payers, reports, scans, service_requests, webhooks
+from lib.app_startup import start_app
 from lib.telemetry import configure_telemetry
 
+# Settings and the policy are validated here, and logging masks secrets from here on: a bad setting or policy stops
+# start-up with one line. Nothing here connects to storage or Partner Center.
+start_app()
 # Only when APPLICATIONINSIGHTS_CONNECTION_STRING is set (in Azure); it connects to nothing at import.
 configure_telemetry()
 

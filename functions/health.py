@@ -1,15 +1,19 @@
-"""Anonymous routes: health, the OpenAPI document, and the problem+json answer for unknown routes."""
+"""Health (anonymous), its details for operators (status), and the OpenAPI document.
+
+There is no catch-all: the host tries routes in function-name order, so `{*path}` would shadow every function named
+after it. An unknown path gets the host's own answer, a 404 with no body.
+"""
 
 from __future__ import annotations
 
 import azure.functions as func
 
-from lib.services.health_check import check_health
+from lib.services.health_check import check_health, check_status
 from lib.settings import get_settings
 from lib.version import version
-from lib.web.endpoint import public_endpoint
+from lib.web.endpoint import Actor, operator_endpoint, public_endpoint
 from lib.web.openapi import build_openapi
-from lib.web.problems import ProblemError, json_response
+from lib.web.problems import json_response
 
 bp = func.Blueprint()
 
@@ -18,19 +22,17 @@ bp = func.Blueprint()
 @public_endpoint
 def health(req: func.HttpRequest) -> func.HttpResponse:
     report = check_health(get_settings())
-    return json_response(report.as_json(), status=503 if report.status == "unhealthy" else 200)
+    return json_response(report.as_json(), status=503 if report.status == "down" else 200)
+
+
+@bp.route(route="status", methods=["GET"])
+@operator_endpoint
+def status(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
+    report = check_status(get_settings())
+    return json_response(report.as_json(), status=503 if report.status == "down" else 200)
 
 
 @bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @public_endpoint
 def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(build_openapi(version()))
-
-
-# Routing gives literal segments precedence over a catch-all, so this only answers what no other route matches.
-@bp.route(route="{*path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
-          auth_level=func.AuthLevel.ANONYMOUS)
-@public_endpoint
-def not_found(req: func.HttpRequest) -> func.HttpResponse:
-    raise ProblemError(404, f"no route {req.method} {req.route_params.get('path', '')!r}; see /api/openapi.json",
-                       problem="no-such-route")

@@ -9,7 +9,7 @@ import azure.functions as func
 
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
-from lib.store.cases import CASE_STATUSES
+from lib.services import case_listing
 from lib.structured_logging import invocation_context
 from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
@@ -62,10 +62,7 @@ def request_service(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
 @bp.route(route="cases", methods=["GET"])
 @operator_endpoint
 def list_cases(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
-    status = req.params.get("status")
-    if status is not None and status not in CASE_STATUSES:
-        raise ProblemError(400, f"status must be one of {', '.join(CASE_STATUSES)}", problem="invalid-query")
-    return json_response({"items": [c.as_json() for c in get_context().cases.list(status=status)]})
+    return json_response({"items": case_listing.list_cases(get_context().cases, req.params.get("status"))})
 
 
 @bp.route(route="cases/{customer_id}/{case_id}", methods=["GET"])

@@ -14,26 +14,30 @@ from lib.web.endpoint import Actor, operator_endpoint, public_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
 
 bp = func.Blueprint()
+PARTNER_CENTER = "partner-center"
 
 
-@bp.route(route="webhooks/partner-center", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="webhooks/{provider}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 @public_endpoint
-def partner_center_webhook(req: func.HttpRequest) -> func.HttpResponse:
+def billing_webhook(req: func.HttpRequest) -> func.HttpResponse:
+    # One function for every webhooks/… URL: the host tries routes in function-name order, so a second function on
+    # webhooks/partner-center would be shadowed by this template (or shadow it). Partner Center's own events are
+    # dispatched here instead.
+    if req.route_params["provider"].lower() == PARTNER_CENTER:
+        return _partner_center_webhook(req)
+    context = get_context()
+    reply = receive_delivery(req.route_params["provider"], dict(req.headers), req.get_body(),
+                             settings=context.settings, ingestion=context.ingestion(), now=datetime.now(UTC))
+    return func.HttpResponse(reply.body, status_code=reply.status, mimetype=reply.mimetype, charset="utf-8")
+
+
+def _partner_center_webhook(req: func.HttpRequest) -> func.HttpResponse:
     context = get_context()
     body = req.get_body()
     if len(body) > MAX_BODY_BYTES:
         raise ProblemError(413, "the body is too large", problem="payload-too-large")
     context.partner_center_webhook_verifier().verify(dict(req.headers), body)
     return json_response(context.partner_center_events().handle(parse_event(body)))
-
-
-@bp.route(route="webhooks/{provider}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-@public_endpoint
-def billing_webhook(req: func.HttpRequest) -> func.HttpResponse:
-    context = get_context()
-    reply = receive_delivery(req.route_params["provider"], dict(req.headers), req.get_body(),
-                             settings=context.settings, ingestion=context.ingestion(), now=datetime.now(UTC))
-    return func.HttpResponse(reply.body, status_code=reply.status, mimetype=reply.mimetype, charset="utf-8")
 
 
 @bp.route(route="unmatched", methods=["GET"])

@@ -91,7 +91,12 @@ def start_azurite(host: str = "127.0.0.1", blob_port: int | None = None, queue_p
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,  # noqa: S603
                                cwd=workdir, start_new_session=True)
     running = AzuriteProcess(process, host, ports[0], ports[1], ports[2], workdir)
-    if not all(wait_for_port(host, port, timeout, process) for port in ports):
+    try:
+        started = all(wait_for_port(host, port, timeout, process) for port in ports)
+    except BaseException:  # Ctrl-C while it starts: never leave it running behind
+        running.stop()
+        raise
+    if not started:
         error = b""
         if process.poll() is not None and process.stderr is not None:
             error = process.stderr.read()

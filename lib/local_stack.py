@@ -1,10 +1,12 @@
 """`make run`: Azurite (in memory), the Partner Center sandbox with demo data, and the app on the development host.
 
-Settings already in the environment win over the local defaults. Ctrl-C stops all three.
+Settings already in the environment win over the local defaults. Ctrl-C stops all three within 5 seconds, whatever
+they are doing (starting, serving a burst of keep-alive requests, waiting on a slow Partner Center).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,13 +18,17 @@ from lib.azurite_process import AzuriteError, connection_string, start_azurite, 
 
 APP_PORT = int(os.environ.get("CSPGUARD_PORT", "7071"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "7081"))
+# Azurite's usual ports; a test of `make run` itself moves them aside.
+AZURITE_PORTS = tuple(int(os.environ.get(f"AZURITE_{kind}_PORT", str(port)))
+                      for kind, port in (("BLOB", 10000), ("QUEUE", 10001), ("TABLE", 10002)))
+STOP_SECONDS = 4.0  # Ctrl-C to exit within 5 s: every component gets SIGTERM at once, then SIGKILL
 DEV_FUNCTION_KEY = "local-dev-key"  # only ever accepted by the local development host
 
 
 def local_environment() -> dict[str, str]:
     env = dict(os.environ)
     defaults = {
-        "AzureWebJobsStorage": connection_string("127.0.0.1", 10000, 10001, 10002),
+        "AzureWebJobsStorage": connection_string("127.0.0.1", *AZURITE_PORTS),
         "PARTNER_CENTER_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
         "PARTNER_CENTER_STATIC_TOKEN": "sandbox-token",
         "CSPGUARD_FUNCTION_KEY": DEV_FUNCTION_KEY,
@@ -31,6 +37,8 @@ def local_environment() -> dict[str, str]:
         "PARTNER_CENTER_WEBHOOK_CERT_HOSTS": f"127.0.0.1:{SANDBOX_PORT}",
         "PARTNER_CENTER_WEBHOOK_CERT_ORG": "csp-guard sandbox",
         "WEBHOOK_SECRET_STANDARD": "whsec_" + "bG9jYWwtZGV2LXNlY3JldC1mb3ItY3NwLWd1YXJk",
+        # Demos replay a collections timeline with POST /api/scan?as_of=<a later day>.
+        "ALLOW_FUTURE_AS_OF": "true",
     }
     for name, value in defaults.items():
         env.setdefault(name, value)
@@ -38,12 +46,17 @@ def local_environment() -> dict[str, str]:
 
 
 def main() -> int:
+    # Ctrl-C (SIGINT) and SIGTERM interrupt whatever is running, starting or waiting, alike.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     children: list[subprocess.Popen[bytes]] = []
     try:
-        azurite = start_azurite(blob_port=10000, queue_port=10001, table_port=10002)
+        azurite = start_azurite(blob_port=AZURITE_PORTS[0], queue_port=AZURITE_PORTS[1], table_port=AZURITE_PORTS[2])
     except AzuriteError as exc:
-        print(f"make run: {exc} (is another Azurite already using ports 10000-10002?)", file=sys.stderr)
+        ports = ", ".join(str(port) for port in AZURITE_PORTS)
+        print(f"make run: {exc} (is another Azurite already using ports {ports}?)", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 0  # start_azurite stops the Azurite it was starting
     env = local_environment()
     cli = str(Path(sys.executable).with_name("csp-guard"))
     try:
@@ -63,7 +76,7 @@ def main() -> int:
 csp-guard is running:
   app        http://127.0.0.1:{APP_PORT}/api   (try: curl http://127.0.0.1:{APP_PORT}/api/health)
   sandbox    {env['PARTNER_CENTER_BASE_URL']}   (Partner Center sandbox, demo data)
-  Azurite    tables :10002, queues :10001, blobs :10000 (in memory)
+  Azurite    tables :{AZURITE_PORTS[2]}, queues :{AZURITE_PORTS[1]}, blobs :{AZURITE_PORTS[0]} (in memory)
   function key for operator routes: {env['CSPGUARD_FUNCTION_KEY']}  (header x-functions-key)
 Ctrl-C stops all of them.
 """, flush=True)
@@ -72,35 +85,35 @@ Ctrl-C stops all of them.
     except KeyboardInterrupt:
         return 0
     finally:
-        for child in children:
-            _stop(child)
-        azurite.stop()
+        # A second Ctrl-C must not cut the clean-up short; it is bounded by STOP_SECONDS anyway.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stop_all([*children, azurite.process], STOP_SECONDS)
+        azurite.stop()  # already exited: this only removes its working directory
 
 
 def _wait(children: list[subprocess.Popen[bytes]]) -> None:
-    stop = False
-
-    def _on_signal(signum: int, frame: object) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    while not stop:
+    while True:
         if any(child.poll() is not None for child in children):
             print("make run: a component exited; stopping the rest", file=sys.stderr)
             return
         time.sleep(0.5)
 
 
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is None:
-        os.killpg(child.pid, signal.SIGTERM)
+def stop_all(processes: list[subprocess.Popen[bytes]], seconds: float) -> None:
+    """SIGTERM to every process group at once, SIGKILL to whatever is still there after `seconds`."""
+    running = [p for p in processes if p.poll() is None]
+    for process in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + seconds
+    for process in running:
         try:
-            child.wait(timeout=10)
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ class Settings:
     function_key: str | None = field(default=None, repr=False)
     wechatpay: WeChatPaySettings | None = None
     alipay: AlipaySettings | None = None
+    allow_future_as_of: bool = False
 
     @property
     def enforcing(self) -> bool:
@@ -162,6 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         function_key=reader.optional("CSPGUARD_FUNCTION_KEY"),
         wechatpay=_wechatpay(reader),
         alipay=_alipay(reader),
+        allow_future_as_of=reader.boolean("ALLOW_FUTURE_AS_OF", False),
     )
 
 

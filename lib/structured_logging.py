@@ -85,20 +85,84 @@ class JsonLinesFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already formatted (and masked) when the record was made
+            entry["exception"] = record.exc_text
         return self._redact(json.dumps(entry, default=str, ensure_ascii=False))
 
 
 def configure_logging(secrets: Iterable[str] = (), level: int = logging.INFO) -> None:
     """Routes the root logger to stderr as JSON lines. Safe to call more than once (replaces its own handler)."""
+    redactor = Redactor(secrets)
+    install_redaction(redactor)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_cspguard", False):
             root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLinesFormatter(Redactor(secrets)))
+    handler.setFormatter(JsonLinesFormatter(redactor))
     handler._cspguard = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    quiet_sdk_loggers()
+
+
+def configure_function_logging(secrets: Iterable[str] = ()) -> None:
+    """Logging for the Functions app itself (called by function_app.py at import, under the Python worker too).
+
+    The worker attaches its own handler to the root logger before it imports the app (azure-functions-python-worker,
+    dispatcher.py `dispatch_forever`: `root_logger.addHandler(AsyncLoggingHandler())`); that handler formats each
+    record and ships it over gRPC to the host, which adds level, category and invocation id and forwards it to
+    Application Insights. So where the root logger already has a handler that is not ours, the host owns the output:
+    that handler stays as it is and every record is masked as it is made. Where nothing handles the root logger
+    (a plain `import function_app`), csp-guard writes JSON lines to stderr as the CLI does.
+    """
+    redactor = Redactor(secrets)
+    install_redaction(redactor)
+    root = logging.getLogger()
+    if any(not getattr(handler, "_cspguard", False) for handler in root.handlers):
+        quiet_sdk_loggers()
+        return
+    configure_logging(secrets)
+
+
+def quiet_sdk_loggers() -> None:
     # The SDKs log every HTTP request at INFO, headers included; keep them to warnings.
-    for noisy in ("azure", "urllib3", "azure.core.pipeline.policies.http_logging_policy"):
+    for noisy in ("azure", "azure.core.pipeline.policies.http_logging_policy", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def install_redaction(redactor: Redactor) -> None:
+    """Masks secrets in every log record as it is made, so no handler (the worker's, Azure Monitor's, ours) ever
+    sees one, and stamps the invocation's correlation id on it. Replaces an earlier csp-guard factory rather than
+    stacking on it."""
+    current = logging.getLogRecordFactory()
+    base = getattr(current, "_cspguard_base", current)
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return _masked(base(*args, **kwargs), redactor)
+
+    factory._cspguard_base = base  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+def _masked(record: logging.LogRecord, redact: Redactor) -> logging.LogRecord:
+    # The invocation's ids ride on the record too, so a handler that exports record attributes (Azure Monitor's:
+    # customDimensions) carries them where the worker's text channel cannot.
+    cid, function = _correlation_id.get(), _function_name.get()
+    if cid:
+        record.correlation_id = cid
+    if function:
+        record.function = function
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed call; logging reports it when a handler formats the record
+        return record
+    record.msg, record.args = redact(message), None
+    if record.exc_info:
+        text = logging.Formatter().formatException(record.exc_info)
+        masked = redact(text)
+        record.exc_text = masked
+        if masked != text:
+            # Handlers that read the exception object itself (Azure Monitor) would export the secret from it.
+            record.exc_info = None
+    return record

@@ -26,7 +26,7 @@ var logAlerts = [
   {
     key: 'timer-failed'
     displayName: 'csp-guard: a timer run failed'
-    description: 'A delinquency scan, fraud poll or reconcile invocation failed. Check the runs table (GET /api/health) and the exception in Application Insights.'
+    description: 'A delinquency scan, fraud poll or reconcile invocation failed. Check the runs table (GET /api/status, with a function key) and the exception in Application Insights.'
     severity: 1
     query: 'union (requests | where success == false), exceptions | where operation_Name in (${timerList})'
   }

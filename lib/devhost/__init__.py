@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from lib.app_startup import AppStartupError
 from lib.devhost.host_config import HostConfig, load_host_config
 from lib.devhost.http_host import FunctionsHttpServer
 from lib.devhost.queue_poller import QueuePoller
@@ -27,6 +30,7 @@ from lib.store.queues import MessageQueue
 from lib.store.tables import TableStore
 
 log = logging.getLogger("csp_guard.devhost")
+STOP_GRACE_SECONDS = 3.0  # `make run` promises to stop within 5 s of Ctrl-C
 
 
 class StartupError(RuntimeError):
@@ -46,7 +50,10 @@ def setting_defaults(settings: Settings) -> dict[str, str]:
 def load_registrations(settings: Settings, module: str = "function_app") -> Registrations:
     if str(APP_ROOT) not in sys.path:
         sys.path.insert(0, str(APP_ROOT))
-    app = importlib.import_module(module).app
+    try:
+        app = importlib.import_module(module).app
+    except AppStartupError as exc:
+        raise StartupError(str(exc)) from exc
     try:
         return read_registrations(app.get_functions(), setting_defaults(settings))
     except RegistrationError as exc:
@@ -63,12 +70,14 @@ class RunningHost:
     def url(self) -> str:
         return self.server.url
 
-    def stop(self) -> None:
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stops listening at once, then gives timers and queue pollers `grace` seconds in all to finish."""
         self.stop_event.set()
         self.server.shutdown()
         self.server.server_close()
+        deadline = time.monotonic() + grace
         for thread in self.threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def start(settings: Settings, *, host: str, port: int, function_key: str, timers: bool = True,
@@ -102,6 +111,13 @@ def start(settings: Settings, *, host: str, port: int, function_key: str, timers
 
 
 def serve_until_stopped(running: RunningHost) -> None:
+    """Serves until SIGINT or SIGTERM, then stops within STOP_GRACE_SECONDS and ends the process.
+
+    Invocations still running then (a scan's worker pool, a Partner Center call retrying for two minutes, keep-alive
+    connections idling in their handler threads) would otherwise hold the interpreter open at exit: the executor's
+    threads are joined at exit whatever their work. The Functions host likewise ends a worker that outlives its
+    shutdown grace, so the process ends here once the grace is spent.
+    """
     stopped = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -111,6 +127,11 @@ def serve_until_stopped(running: RunningHost) -> None:
     signal.signal(signal.SIGINT, _stop)
     stopped.wait()
     running.stop()
+    log.info("development host stopped")
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def run_timer_now(settings: Settings, name: str) -> None:

@@ -7,6 +7,7 @@ import hmac
 import inspect
 import json
 import logging
+import re
 import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,10 +17,13 @@ from urllib.parse import parse_qsl, urlsplit
 import azure.functions as func
 
 from lib.devhost.registrations import HttpFunction
-from lib.devhost.routes import best_match
+from lib.devhost.routes import first_match
 
 log = logging.getLogger("csp_guard.devhost")
 ROUTE_PREFIX = "api"
+# The host refuses a request body over 100 MB (HTTP trigger docs, "Limits") before any function sees it.
+HOST_MAX_REQUEST_BYTES = 100 * 1024 * 1024
+_DIGITS = re.compile(r"[0-9]{1,20}")
 
 
 class FunctionsHttpServer(ThreadingHTTPServer):
@@ -55,25 +59,25 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         started = time.perf_counter()
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        status = self._serve(parts.path, query, body)
+        status = self._serve(parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)))
         log.info("http %s %s -> %d", self.command, parts.path, status,
                  extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
-    def _serve(self, path: str, query: dict[str, str], body: bytes) -> int:
+    def _serve(self, path: str, query: dict[str, str]) -> int:
         prefix = f"/{ROUTE_PREFIX}"
-        if not (path == prefix or path.startswith(prefix + "/")):
-            return self._send(404, b"", {})
-        sub_path = path[len(prefix):]
-        candidates = [f for f in self.server.functions if self.command in f.methods]
-        found = best_match([f.route for f in candidates], sub_path)
+        found = first_match(self.server.functions, self.command, path[len(prefix):]) \
+            if path == prefix or path.startswith(prefix + "/") else None
+        length = self._content_length()
+        if length is None or length > HOST_MAX_REQUEST_BYTES:
+            # The body stays unread, so this connection cannot carry another request.
+            self.close_connection = True
+            return self._send(400 if length is None else 413, b"", {"Connection": "close"})
+        body = self.rfile.read(length) if length else b""
         if found is None:
+            # What the Functions host answers when no function's template and method match: 404, no body.
             return self._send(404, b"", {})
-        template, route_params = found
-        function = next(f for f in candidates if f.route is template)
+        function, route_params = found
         if function.auth_level != "anonymous" and not self._key_ok(query):
             return self._send(401, b"", {})
         request = func.HttpRequest(
@@ -96,6 +100,12 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Content-Type"] = f"{response.mimetype}{charset}"
         return self._send(response.status_code, response.get_body() or b"", headers)
 
+    def _content_length(self) -> int | None:
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return 0
+        return int(raw.strip()) if _DIGITS.fullmatch(raw.strip()) else None
+
     def _key_ok(self, query: dict[str, str]) -> bool:
         presented = self.headers.get("x-functions-key") or query.get("code") or ""
         return bool(presented) and hmac.compare_digest(presented.encode(), self.server.function_key.encode())
@@ -103,7 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> int:
         self.send_response(status)
         for name, value in headers.items():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+            if name.lower() not in ("content-length", "transfer-encoding"):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -39,8 +39,8 @@ class PartnerCenterEvent:
 def parse_event(body: bytes) -> PartnerCenterEvent:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidPartnerCenterEvent(f"not JSON: {exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: a number over 4300 digits too
+        raise InvalidPartnerCenterEvent(f"not JSON: {str(exc)[:200]}") from None
     if not isinstance(data, dict) or not isinstance(data.get("EventName"), str):
         raise InvalidPartnerCenterEvent("EventName is missing")
     return PartnerCenterEvent(data["EventName"], str(data.get("ResourceUri") or ""),

@@ -22,15 +22,28 @@ class Operation:
     responses: dict[str, str] = field(default_factory=dict)
     response_schema: dict[str, Any] | None = None
     query: tuple[tuple[str, str], ...] = ()  # (name, description)
+    # The registered template that answers this URL when it is not `route` itself: one function dispatching inside,
+    # because the host allows only one function per method and path.
+    served_by: str | None = None
 
 
 HEALTH_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["status", "version", "checks", "timers"],
+    "required": ["status", "components"],
+    "additionalProperties": False,
     "properties": {
-        "status": {"enum": ["ok", "degraded", "unhealthy"]},
+        "status": {"enum": ["ok", "degraded", "down"]},
+        "components": {"type": "object", "additionalProperties": {"enum": ["ok", "degraded", "down"]}},
+    },
+}
+STATUS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["status", "version", "components", "timers"],
+    "properties": {
+        "status": {"enum": ["ok", "degraded", "down"]},
         "version": {"type": "string"},
-        "checks": {"type": "object", "additionalProperties": {"type": "object"}},
+        "components": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["status"], "properties": {"status": {"enum": ["ok", "degraded", "down"]}}}},
         "timers": {"type": "object", "additionalProperties": {"type": ["object", "null"]}},
     },
 }
@@ -82,9 +95,14 @@ PAYERS: dict[str, Any] = {
 AS_OF = (("as_of", "evaluate as of this date (YYYY-MM-DD, noon in the policy's zone) or timestamp"),)
 
 OPERATIONS: list[Operation] = [
-    Operation("GET", "health", "getHealth", "Storage and Partner Center reachability, last run of each timer",
-              "anonymous", responses={"200": "healthy or degraded", "503": "a dependency is down"},
+    Operation("GET", "health", "getHealth",
+              "ok, degraded or down for each component (storage, policy, timers, queue, Partner Center) and overall; "
+              "nothing else", "anonymous", responses={"200": "ok or degraded", "503": "storage is down"},
               response_schema=HEALTH_SCHEMA),
+    Operation("GET", "status", "getStatus",
+              "The details behind health: each timer's last run with counts and errors, poison messages, policy "
+              "problems, Partner Center errors, what suspensions put at risk", "operator",
+              responses={"200": "ok or degraded", "503": "storage is down"}, response_schema=STATUS_SCHEMA),
     Operation("GET", "openapi.json", "getOpenApi", "This document", "anonymous", responses={"200": "OpenAPI 3.1"}),
     Operation("POST", "webhooks/{provider}", "postBillingWebhook",
               "A billing provider's signed event (standard: Standard Webhooks; stripe: Stripe-Signature; "
@@ -105,7 +123,8 @@ OPERATIONS: list[Operation] = [
                                       "ResourceName": {"type": "string"},
                                       "ResourceChangeUtcDate": {"type": "string"}}},
               responses={"200": "processed or ignored", "400": "not an event",
-                         "401": "signature, algorithm or certificate not acceptable"}),
+                         "401": "signature, algorithm or certificate not acceptable"},
+              served_by="webhooks/{provider}"),
     Operation("GET", "unmatched", "listUnmatched", "Verified events with no customer mapping", "operator",
               query=(("status", "open (default), assigned or all"),), responses={"200": "the events"}),
     Operation("POST", "unmatched/{provider}/{event_id}/assign", "assignUnmatched",

@@ -23,7 +23,9 @@ from lib.domain.policy_file import PolicyError
 from lib.partner_center.errors import AuthenticationError, PartnerCenterError
 from lib.partner_center.webhook_signature import PartnerCenterSignatureError
 from lib.services.assign_unmatched import AlreadyAssigned, UnmatchedEventMissing
+from lib.services.case_listing import UnknownCaseStatus
 from lib.services.customer_view import CustomerNotFound
+from lib.services.job_runs import FutureScanRefused, ScanRunning
 from lib.services.partner_center_events import InvalidPartnerCenterEvent
 from lib.services.receive_webhook import PayloadTooLarge, WebhookNotConfigured
 from lib.services.suspension import CustomerNotInPartnerCenter, UnknownReason, UnknownSubscriptions
@@ -33,7 +35,7 @@ from lib.store.errors import ConcurrencyConflict, StorageUnavailable
 from lib.store.leases import LeaseHeld
 from lib.structured_logging import current_correlation_id, invocation_context
 from lib.web.operator_auth import Actor, easy_auth_enabled, operator_from_headers
-from lib.web.problems import ProblemError, problem_response
+from lib.web.problems import ProblemError, check_content_length, problem_response
 
 log = logging.getLogger("csp_guard.http")
 PublicHandler = Callable[[func.HttpRequest], func.HttpResponse]
@@ -58,6 +60,9 @@ _ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
     (CustomerNotInPartnerCenter, 404, "unknown-customer", _none),
     (HoldError, 400, "invalid-hold", _none),
     (NaiveDatetimeError, 400, "invalid-time", _none),
+    (ScanRunning, 409, "scan-running", _none),
+    (UnknownCaseStatus, 400, "invalid-query", lambda e: {"field": "status"}),
+    (FutureScanRefused, 400, "invalid-query", lambda e: {"field": "as_of"}),
     (LeaseHeld, 409, "busy", _none),
     (AuthenticationError, 502, "partner-center-auth", _none),
     (PartnerCenterError, 502, "partner-center", lambda e: {"partner_center_code": getattr(e, "code", None),
@@ -83,7 +88,11 @@ def register_error(exc_type: type[Exception], status: int, problem: str, extensi
 
 def public_endpoint(handler: PublicHandler) -> PublicHandler:
     def endpoint(req: func.HttpRequest) -> func.HttpResponse:
-        return _run(handler.__name__, req, lambda: handler(req))
+        def call() -> func.HttpResponse:
+            check_content_length(req)
+            return handler(req)
+
+        return _run(handler.__name__, req, call)
 
     return _named(endpoint, handler)
 
@@ -91,6 +100,7 @@ def public_endpoint(handler: PublicHandler) -> PublicHandler:
 def operator_endpoint(handler: OperatorHandler) -> PublicHandler:
     def endpoint(req: func.HttpRequest) -> func.HttpResponse:
         def call() -> func.HttpResponse:
+            check_content_length(req)
             settings = get_settings()
             actor = operator_from_headers(req.headers, settings.operator_roles, easy_auth=easy_auth_enabled())
             return handler(req, actor)

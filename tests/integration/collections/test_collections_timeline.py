@@ -97,11 +97,12 @@ def test_the_cap_stops_a_mass_suspension_and_health_degrades(app_env, pc_sandbox
     suspended = sum(pc_status(pc_sandbox, c, s[0]) == "suspended" for c, s in customers)
     assert suspended == 2 and report.suspended == 2 and report.withheld["cap"] == 2
     assert report.status == "stopped" and "blast-radius cap reached" in report.stopped
-    from lib.services.health_check import check_health
+    from lib.services.health_check import check_health, check_status
 
-    health = check_health(get_context().settings)
-    assert health.status == "degraded"
-    assert health.timers["delinquency_scan"]["status"] == "stopped"
+    assert check_health(get_context().settings).components["timers"] == "degraded"
+    status = check_status(get_context().settings)
+    assert status.status == "degraded"
+    assert status.timers["delinquency_scan"]["status"] == "stopped"
 
 
 def test_the_kill_switch_withholds_every_automatic_suspension(app_env, pc_sandbox, monkeypatch):

@@ -25,10 +25,10 @@ def test_a_long_suspension_is_reported_as_still_billed_with_data_at_risk(app_env
     item = report["items"][0]
     assert item["days_suspended"] == 70 and item["still_billed"] and item["data_at_risk"]
     assert item["days_to_term_end"] in (9, 10) and len(item["warnings"]) == 3
-    from lib.services.health_check import check_health
+    from lib.services.health_check import check_status
 
-    health = check_health(context.settings)
-    assert health.checks["suspensions"]["data_at_risk"] == 1 and health.status == "degraded"
+    status = check_status(context.settings)
+    assert status.components["suspensions"].details["data_at_risk"] == 1 and status.status == "degraded"
 
 
 def test_reconcile_copies_a_service_requests_status_into_its_case(app_env, pc_sandbox):

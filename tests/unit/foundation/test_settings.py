@@ -43,6 +43,7 @@ def test_defaults_match_the_design():
     ("MAX_SUSPENSIONS_PER_RUN", "ten", "MAX_SUSPENSIONS_PER_RUN"),
     ("MAX_SUSPENSIONS_PER_RUN", "-1", "MAX_SUSPENSIONS_PER_RUN"),
     ("ENFORCEMENT_PAUSED", "maybe", "ENFORCEMENT_PAUSED"),
+    ("ALLOW_FUTURE_AS_OF", "someday", "ALLOW_FUTURE_AS_OF: 'someday' is not true or false"),
     ("SCAN_SCHEDULE", "0 1 * * *", "SCAN_SCHEDULE"),
     ("FRAUD_POLL_SCHEDULE", "0 */0 * * * *", "FRAUD_POLL_SCHEDULE"),
     ("RECONCILE_SCHEDULE", "0 61 * * * *", "RECONCILE_SCHEDULE"),
@@ -107,3 +108,8 @@ def test_identity_based_storage_defaults_to_azure_china_endpoints():
 def test_enforcement_words_are_case_insensitive_and_booleans_accept_common_spellings():
     s = settings_with(ENFORCEMENT_MODE="Enforce", ENFORCEMENT_PAUSED="YES", MAX_SUSPENSIONS_PER_RUN="0")
     assert s.enforcing and s.enforcement_paused and s.max_suspensions_per_run == 0
+
+
+def test_future_as_of_is_refused_unless_allowed():
+    assert settings_with().allow_future_as_of is False
+    assert settings_with(ALLOW_FUTURE_AS_OF="true").allow_future_as_of is True

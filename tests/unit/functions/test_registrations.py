@@ -1,9 +1,15 @@
 """The registered functions, read once per module as the Functions worker reads them."""
 
+import re
+
 import pytest
 
 from lib.devhost.registrations import read_registrations
+from lib.devhost.routes import first_match, route_conflicts
 from lib.web.api_catalog import OPERATIONS
+
+SETTINGS = {"SCAN_SCHEDULE": "0 0 1 * * *", "FRAUD_POLL_SCHEDULE": "0 */15 * * * *",
+            "RECONCILE_SCHEDULE": "0 30 * * * *", "SERVICE_REQUESTS_QUEUE": "service-requests"}
 
 
 @pytest.fixture
@@ -26,24 +32,39 @@ def test_http_health_and_openapi_are_anonymous_gets(functions):
                                                "authLevel": "anonymous"}
 
 
-def test_http_unknown_routes_fall_to_an_anonymous_catch_all(functions):
-    assert http_spec(functions["not_found"])["route"] == "{*path}"
+def test_http_there_is_no_catch_all_route(functions):
+    routes = [function.get_trigger().get_dict_repr().get("route") or "" for function in functions.values()]
+    assert not [route for route in routes if "{*" in route or "{**" in route]
 
 
 def test_http_openapi_catalog_lists_exactly_the_registered_routes(functions):
     registered = set()
     for function in functions.values():
         spec = function.get_trigger().get_dict_repr()
-        if spec["type"] != "httpTrigger" or spec["route"] == "{*path}":
+        if spec["type"] != "httpTrigger":
             continue
         for method in spec["methods"]:
             registered.add((getattr(method, "value", method), spec["route"]))
-    documented = {(op.method, op.route) for op in OPERATIONS}
+    documented = {(op.method, op.served_by or op.route) for op in OPERATIONS}
     assert documented == registered
 
 
+def test_http_every_catalog_url_reaches_the_function_serving_it_in_host_order(functions):
+    http = read_registrations(list(functions.values()), SETTINGS).http
+    by_route = {(method, f.route.template): f.name for f in http for method in f.methods}
+    for op in OPERATIONS:
+        path = "/" + re.sub(r"\{[^}]+\}", "sample-1", op.route)
+        found = first_match(http, op.method, path)
+        assert found is not None, f"{op.method} {path} reaches no function"
+        assert found[0].name == by_route[(op.method, op.served_by or op.route)], (op.method, path)
+
+
 def test_http_registrations_are_readable_by_the_development_host(functions):
-    registrations = read_registrations(list(functions.values()), {
-        "SCAN_SCHEDULE": "0 0 1 * * *", "FRAUD_POLL_SCHEDULE": "0 */15 * * * *",
-        "RECONCILE_SCHEDULE": "0 30 * * * *", "SERVICE_REQUESTS_QUEUE": "service-requests"})
-    assert {f.name for f in registrations.http} >= {"health", "openapi", "not_found"}
+    registrations = read_registrations(list(functions.values()), SETTINGS)
+    assert {f.name for f in registrations.http} >= {"health", "openapi", "billing_webhook"}
+
+
+def test_http_no_path_is_answerable_by_two_functions_and_each_answers_its_own_route(functions):
+    """The host tries functions in name order and the first template+method match wins (DESIGN.md, Running it)."""
+    http = read_registrations(list(functions.values()), SETTINGS).http
+    assert route_conflicts(http) == []
