@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 from lib.domain.collections_plan import PlannedChange, plan_change
 from lib.domain.policy import CollectionsPolicy
 from lib.domain.summary import LedgerSummary
-from lib.services.suspension import SuspensionService
+from lib.services.suspension import SuspensionService, in_force
+from lib.services.write_gate import Asker
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
 from lib.store.ledger import LedgerBook
@@ -55,11 +56,12 @@ class Applied:
     restored: bool = False
     withheld: str | None = None  # kill_switch | cap
     shadow: bool = False  # shadow mode decided a suspension and called nothing
+    proposed: bool = False  # review mode: the suspension waits for an operator
 
 
 class CollectionsEnforcer:
     def __init__(self, policy: CollectionsPolicy, ledger: LedgerBook, accounts: Accounts, actions: Actions,
-                 suspension: SuspensionService, *, paused: bool,
+                 suspension: SuspensionService, *,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._clock = clock
         self._policy = policy
@@ -67,7 +69,6 @@ class CollectionsEnforcer:
         self._accounts = accounts
         self._actions = actions
         self._suspension = suspension
-        self._paused = paused
 
     def apply(self, row: AccountRow, as_of: datetime, budget: SuspensionBudget, *, actor: str,
               correlation_id: str | None = None) -> Applied:
@@ -109,30 +110,31 @@ class CollectionsEnforcer:
         decision = change.decision
         suspended_flag = row.suspended_for_non_payment
         withheld: str | None = None
-        suspended = restored = shadow = False
+        suspended = restored = shadow = proposed = False
         if change.notify:
             self._actions.record(cid, kind="notify", reason=NON_PAYMENT, actor=actor, note=decision.reason,
                                  status="recorded", details={"stage": decision.stage, "from": change.from_stage},
                                  correlation_id=correlation_id)
         if change.suspend:
-            if self._paused:
-                withheld = "kill_switch"
-            elif not budget.take():
+            # The cap counts what would be suspended in shadow and review mode too, so a trial run shows it; the
+            # kill switch is the gate's to apply (it records the suspension as withheld).
+            if not self._suspension.gate.paused and not budget.take():
                 withheld = "cap"
-            else:
-                action = self._suspension.suspend_locked(cid, reason=NON_PAYMENT, actor=actor, note=decision.reason,
-                                                         correlation_id=correlation_id)
-                shadow = action.status == "shadow"
-                suspended = action.status in ("confirmed", "noop", "failed", "intent")
-                suspended_flag = suspended_flag or suspended
-            if withheld:
                 self._actions.record(cid, kind="suspend", reason=NON_PAYMENT, actor=actor, note=decision.reason,
                                      status="withheld", details={"withheld_by": withheld},
                                      correlation_id=correlation_id)
+            else:
+                action = self._suspension.suspend_locked(cid, reason=NON_PAYMENT, actor=actor, asker=Asker.AUTOMATIC,
+                                                         note=decision.reason, correlation_id=correlation_id)
+                shadow, proposed = action.status == "shadow", action.status == "proposed"
+                withheld = "kill_switch" if action.status == "withheld" else None
+                # A failed PATCH is not a suspension: the account stays unmarked and the next scan tries again.
+                suspended = in_force(action)
+                suspended_flag = suspended_flag or suspended
         if change.restore:
             self._suspension.restore_locked(cid, reason=NON_PAYMENT, actor=actor, note=decision.reason,
                                             correlation_id=correlation_id)
             restored, suspended_flag = True, False
         since = as_of if change.to_stage != change.from_stage else (row.stage_since or as_of)
         self._accounts.set_stage(cid, change.to_stage, since=since, suspended_for_non_payment=suspended_flag)
-        return Applied(change, suspended, restored, withheld, shadow)
+        return Applied(change, suspended, restored, withheld, shadow, proposed)

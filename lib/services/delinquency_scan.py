@@ -43,6 +43,7 @@ class ScanReport:
     changed: int = 0
     suspended: int = 0
     shadow_suspensions: int = 0  # decided and recorded in shadow mode; nothing called
+    proposed: int = 0  # review mode: suspensions waiting for an operator
     restored: int = 0
     notified: int = 0
     withheld: Counter[str] = field(default_factory=Counter)
@@ -59,7 +60,7 @@ class ScanReport:
 
     def counts(self) -> dict[str, Any]:
         return {"accounts": self.accounts, "stages": dict(self.stages), "changed": self.changed,
-                "suspended": self.suspended, "shadow_suspensions": self.shadow_suspensions,
+                "suspended": self.suspended, "shadow_suspensions": self.shadow_suspensions, "proposed": self.proposed,
                 "restored": self.restored, "notified": self.notified,
                 "withheld": dict(self.withheld), "errors": len(self.errors), "seconds": round(self.seconds, 3)}
 
@@ -147,6 +148,7 @@ class DelinquencyScan:
                 report.notified += int(applied.change.notify)
             report.suspended += int(applied.suspended)
             report.shadow_suspensions += int(applied.shadow)
+            report.proposed += int(applied.proposed)
             report.restored += int(applied.restored)
             if applied.withheld:
                 report.withheld[applied.withheld] += 1

@@ -25,6 +25,7 @@ from lib.partner_center.webhook_signature import PartnerCenterSignatureError
 from lib.services.customer_view import CustomerNotFound
 from lib.services.partner_center_events import InvalidPartnerCenterEvent
 from lib.services.receive_webhook import PayloadTooLarge, WebhookNotConfigured
+from lib.services.service_requests import UnknownCase
 from lib.services.suspension import CustomerNotInPartnerCenter, UnknownReason, UnknownSubscriptions
 from lib.settings import SettingsError, get_settings
 from lib.store.entities import EntityMappingError
@@ -53,6 +54,7 @@ _ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
     (UnknownReason, 400, "invalid-reason", lambda e: {"field": "reason"}),
     (UnknownSubscriptions, 404, "unknown-subscription", lambda e: {"field": "subscription_ids"}),
     (CustomerNotInPartnerCenter, 404, "unknown-customer", _none),
+    (UnknownCase, 404, "unknown-case", lambda e: {"field": "case_id"}),
     (HoldError, 400, "invalid-hold", _none),
     (NaiveDatetimeError, 400, "invalid-time", _none),
     (LeaseHeld, 409, "busy", _none),
