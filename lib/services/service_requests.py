@@ -173,7 +173,7 @@ class ServiceRequestService:
             return self._record(case, existing.id, existing.status)
         facts = self._facts(case, correlation_id)
         topic = message.support_topic_id or self._support_topic(correlation_id)
-        created = self._gate.file_service_request(asker, title=plain_title(facts),
+        created = self._gate.file_service_request(asker, customer_id=case.customer_id, title=plain_title(facts),
                                                   description=request_description(facts), severity=case.severity,
                                                   support_topic_id=topic, agent_locale=self._locale,
                                                   correlation_id=correlation_id)

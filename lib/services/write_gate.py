@@ -11,8 +11,10 @@
 |   suspended                      |             |           |         |                         |
 
 `WriteGate` is what services hold instead of the client's write methods. Each of its writes decides again and
-refuses (WriteRefused) anything the table does not allow, so a caller that forgot to ask cannot write anyway. A
-unit test scans the code base and fails if anything but this module calls the client's write methods.
+refuses (WriteRefused) anything the table does not allow, so a caller that forgot to ask cannot write anyway, and
+checks that the customer's lock, when the caller holds it, is still held (LeaseLost otherwise: two writers never
+act on one customer at once). A unit test scans the code base and fails if anything but this module calls the
+client's write methods.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, Protocol
 from lib.partner_center.models import CallResult, ServiceRequest, Subscription
 from lib.services.proposal_recording import ProposalRecorder
 from lib.store.actions import Action
+from lib.store.leases import ensure_customer_lock
 
 
 class Asker(enum.Enum):
@@ -116,24 +119,25 @@ class WriteGate:
                                   *, correlation_id: str | None = None) -> CallResult[Subscription]:
         if asker is Asker.RESTORE_OWN and status == "suspended":
             raise WriteRefused("a restore cannot suspend")
-        self._allow(asker, WriteKind.SUBSCRIPTION_STATUS)
+        self._allow(asker, WriteKind.SUBSCRIPTION_STATUS, customer_id)
         return self._writer.set_subscription_status(customer_id, subscription, status, correlation_id=correlation_id)
 
     def write_usage_budget(self, asker: Asker, customer_id: str, amount_minor: int, *,
                            correlation_id: str | None = None) -> CallResult[dict[str, Any]]:
-        self._allow(asker, WriteKind.USAGE_BUDGET)
+        self._allow(asker, WriteKind.USAGE_BUDGET, customer_id)
         return self._writer.set_usage_budget(customer_id, amount_minor, correlation_id=correlation_id)
 
-    def file_service_request(self, asker: Asker, *, title: str, description: str, severity: str,
+    def file_service_request(self, asker: Asker, *, customer_id: str, title: str, description: str, severity: str,
                              support_topic_id: str, agent_locale: str | None = None,
                              correlation_id: str | None = None) -> CallResult[ServiceRequest]:
-        self._allow(asker, WriteKind.SERVICE_REQUEST)
+        self._allow(asker, WriteKind.SERVICE_REQUEST, customer_id)
         return self._writer.create_service_request(title=title, description=description, severity=severity,
                                                    support_topic_id=support_topic_id, agent_locale=agent_locale,
                                                    correlation_id=correlation_id)
 
-    def _allow(self, asker: Asker, kind: WriteKind) -> None:
+    def _allow(self, asker: Asker, kind: WriteKind, customer_id: str) -> None:
         verdict = self.verdict(asker, kind)
         if verdict is not Verdict.WRITE:
             raise WriteRefused(f"{kind.value} asked by {asker.value} in {self.mode} mode"
                                f"{' with ENFORCEMENT_PAUSED' if self.paused else ''}: {verdict.value}, not write")
+        ensure_customer_lock(customer_id)

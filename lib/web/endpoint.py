@@ -30,7 +30,7 @@ from lib.services.suspension import CustomerNotInPartnerCenter, UnknownReason, U
 from lib.settings import SettingsError, get_settings
 from lib.store.entities import EntityMappingError
 from lib.store.errors import ConcurrencyConflict, StorageUnavailable
-from lib.store.leases import LeaseHeld
+from lib.store.leases import LeaseHeld, LeaseLost
 from lib.structured_logging import current_correlation_id, invocation_context
 from lib.web.operator_auth import Actor, easy_auth_enabled, operator_from_headers
 from lib.web.problems import ProblemError, problem_response
@@ -58,6 +58,7 @@ _ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
     (HoldError, 400, "invalid-hold", _none),
     (NaiveDatetimeError, 400, "invalid-time", _none),
     (LeaseHeld, 409, "busy", _none),
+    (LeaseLost, 409, "busy", _none),
     (AuthenticationError, 502, "partner-center-auth", _none),
     (PartnerCenterError, 502, "partner-center", lambda e: {"partner_center_code": getattr(e, "code", None),
                                                            "ms_request_id": getattr(e, "request_id", None)}),

@@ -66,7 +66,8 @@ def test_the_gate_refuses_a_write_its_table_does_not_allow_even_when_nobody_aske
     with pytest.raises(WriteRefused, match="shadow mode"):
         gate.write_usage_budget(AUTO, "c1", 100)
     with pytest.raises(WriteRefused):
-        gate.file_service_request(OPS, title="t", description="d", severity="Minimal", support_topic_id="1")
+        gate.file_service_request(OPS, customer_id="c1", title="t", description="d", severity="Minimal",
+                                  support_topic_id="1")
     with pytest.raises(WriteRefused, match="cannot suspend"):
         gate.write_subscription_status(OWN, "c1", object(), "suspended")
     assert writer.calls == []
