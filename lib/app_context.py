@@ -26,6 +26,7 @@ from lib.services.partner_center_events import PartnerCenterEvents
 from lib.services.proposal_recording import ActionRowProposals
 from lib.services.reconcile import Reconciler
 from lib.services.service_requests import ServiceRequestService
+from lib.services.stage_service_request import StageServiceRequests
 from lib.services.suspension import SuspensionService
 from lib.services.write_gate import WriteGate
 from lib.settings import Settings, get_settings
@@ -148,8 +149,9 @@ class AppContext:
                          paused=self.settings.enforcement_paused)
 
     def enforcer(self) -> CollectionsEnforcer:
+        stage_requests = StageServiceRequests(self.policy, self.cases, self.service_requests_service)
         return CollectionsEnforcer(self.policy, self.ledger, self.accounts, self.actions, self.suspension(),
-                                   clock=self.clock)
+                                   stage_requests=stage_requests, clock=self.clock)
 
     def delinquency_scan(self) -> DelinquencyScan:
         return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,

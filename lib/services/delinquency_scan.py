@@ -49,6 +49,7 @@ class ScanReport:
     suspended: int = 0
     shadow_suspensions: int = 0  # decided and recorded in shadow mode; nothing called
     proposed: int = 0  # review mode: suspensions waiting for an operator
+    service_requests: int = 0  # queued by a stage's service_request action
     restored: int = 0
     notified: int = 0
     withheld: Counter[str] = field(default_factory=Counter)
@@ -66,6 +67,7 @@ class ScanReport:
     def counts(self) -> dict[str, Any]:
         return {"accounts": self.accounts, "stages": dict(self.stages), "changed": self.changed,
                 "suspended": self.suspended, "shadow_suspensions": self.shadow_suspensions, "proposed": self.proposed,
+                "service_requests": self.service_requests,
                 "restored": self.restored, "notified": self.notified,
                 "withheld": dict(self.withheld), "errors": len(self.errors), "seconds": round(self.seconds, 3)}
 
@@ -162,6 +164,7 @@ class DelinquencyScan:
             report.suspended += int(applied.suspended)
             report.shadow_suspensions += int(applied.shadow)
             report.proposed += int(applied.proposed)
+            report.service_requests += int(applied.service_request)
             report.restored += int(applied.restored)
             if applied.withheld:
                 report.withheld[applied.withheld] += 1
