@@ -170,6 +170,8 @@ class SuspensionService:
             may_write = latest.kind == "restore" or self.gate.verdict(Asker.AUTOMATIC, PATCH) is Verdict.WRITE
             results = [self._retry_target(latest, dict(t), may_write) if t.get("outcome") in ("pending", "failed")
                        else dict(t) for t in latest.targets]
+            if not may_write and [r.get("outcome") for r in results] == [t.get("outcome") for t in latest.targets]:
+                return dataclasses.replace(latest, targets=tuple(results))  # held, and nothing learnt: no write
             finished = self._finish(latest, results, attempted=may_write)
             if latest.kind == "suspend" and in_force(finished) and not in_force(latest):
                 self._reason_changed(latest.customer_id, latest.reason, held=True)
