@@ -107,3 +107,9 @@ def test_identity_based_storage_defaults_to_azure_china_endpoints():
 def test_enforcement_words_are_case_insensitive_and_booleans_accept_common_spellings():
     s = settings_with(ENFORCEMENT_MODE="Enforce", ENFORCEMENT_PAUSED="YES", MAX_SUSPENSIONS_PER_RUN="0")
     assert s.enforcing and s.enforcement_paused and s.max_suspensions_per_run == 0
+
+
+def test_review_is_an_enforcement_mode_and_an_unknown_one_names_all_three():
+    assert settings_with(ENFORCEMENT_MODE="review").enforcement_mode == "review"
+    with pytest.raises(SettingsError, match=r"^ENFORCEMENT_MODE: 'later' is not one of shadow, enforce, review$"):
+        settings_with(ENFORCEMENT_MODE="later")
