@@ -172,6 +172,8 @@ class Reconciler:
 
     def _compare(self, report: ReconcileReport, state: SubscriptionState, sub: Subscription | None) -> None:
         found = "deleted" if sub is None else sub.status
+        if state.unanswered_request_id and found == "suspended":
+            return  # our own PATCH that ended without an answer, and landed: completing its action adopts it
         drift = None
         if state.suspended_by_us and found == "active":
             drift = "reactivated outside csp-guard"

@@ -135,3 +135,17 @@ def test_a_refused_suspension_leaves_the_account_unmarked_and_the_next_scan_trie
     second = context.delinquency_scan().run(as_of_date("2027-01-01", context.policy))
     assert second.suspended == 1 and pc_status(pc_sandbox, customer, subs[0]) == "suspended"
     assert context.accounts.get(customer).suspended_for_non_payment is True
+
+
+def test_reconcile_does_not_call_our_own_unanswered_patch_drift_while_its_action_settles(tables, pc_sandbox,
+                                                                                        pc_sleeps):
+    customer, subs = seeded_customer(pc_sandbox, ("active",))
+    client = impatient_client(pc_sandbox, pc_sleeps)
+    w = world(tables, client)
+    fault(pc_sandbox, path="/subscriptions/", method="PATCH", delay_ms=800, times=1)
+    action = w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
+    time.sleep(1.2)  # the PATCH lands after the client gave up
+    report = reconciler(tables, client, w).run()  # now: the action is too young to complete
+    assert report.drift == [] and w.subscriptions.get(customer, subs[0]).drift is None
+    assert w.service.complete(action).status == "confirmed"
+    assert w.subscriptions.get(customer, subs[0]).suspended_by_us
