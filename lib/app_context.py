@@ -23,6 +23,7 @@ from lib.services.fraud_detection import FraudDetection, FraudPoll
 from lib.services.ingest_event import LedgerIngestion
 from lib.services.ops_alerts import LoggingOpsAlerts, OpsAlerts
 from lib.services.partner_center_events import PartnerCenterEvents
+from lib.services.prevention_budgets import DefaultBudgets
 from lib.services.proposal_recording import ActionRowProposals
 from lib.services.reconcile import Reconciler
 from lib.services.service_requests import ServiceRequestService
@@ -175,11 +176,14 @@ class AppContext:
 
     def fraud_detection(self) -> FraudDetection:
         return FraudDetection(self.policy, self.partner_center, self.cases, self.ledger, self.suspension(),
-                              self.service_requests_service(), self.actions,
+                              self.service_requests_service(),
                               usage_history=UsageHistory(self.tables.table("accounts")))
 
+    def default_budgets(self) -> DefaultBudgets:
+        return DefaultBudgets(self.policy, self.partner_center, self.write_gate(), self.actions)
+
     def fraud_poll(self) -> FraudPoll:
-        return FraudPoll(self.fraud_detection(), self.partner_center, self.runs,
+        return FraudPoll(self.fraud_detection(), self.default_budgets(), self.partner_center, self.runs,
                          Watermarks(self.tables.table("runs")))
 
     def partner_center_events(self) -> PartnerCenterEvents:

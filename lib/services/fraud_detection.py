@@ -7,8 +7,7 @@ A customer has at most one open case; new findings join it. Each review runs und
 webhook, the poll and duplicate deliveries of one event open one case and ask for one service request. Suspension
 for `fraud`, service requests and default budgets are automatic writes: the write gate decides (shadow and the
 kill switch record only, review mode proposes); the non-payment cap does not apply: a fraudster is stopped however
-many there are. The `[prevention]` budget goes only to new customers (onboarded within the `[fraud]` section's
-`new_customer_days`, judged by their first subscription's creation date), never to every customer without one.
+many there are. The poll also hands each customer's usage to `DefaultBudgets` (prevention_budgets.py).
 """
 
 from __future__ import annotations
@@ -33,11 +32,11 @@ from lib.domain.policy import CollectionsPolicy
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.errors import NotFoundError, PartnerCenterError
 from lib.partner_center.models import FraudEvent, UsageSummary
+from lib.services.prevention_budgets import DefaultBudgets, onboarded_at, parse_time
 from lib.services.service_request_text import rule_phrase
 from lib.services.service_requests import ServiceRequestService
 from lib.services.suspension import SuspensionService, in_force
-from lib.services.write_gate import Asker, Verdict, WriteKind
-from lib.store.actions import Actions
+from lib.services.write_gate import Asker, Verdict
 from lib.store.cases import Case, Cases
 from lib.store.ledger import LedgerBook
 from lib.store.runs import RunLog
@@ -72,7 +71,7 @@ class FraudReport:
 class FraudDetection:
     def __init__(self, policy: CollectionsPolicy, partner_center: PartnerCenterClient, cases: Cases,
                  ledger: LedgerBook, suspension: SuspensionService, service_requests: ServiceRequestService,
-                 actions: Actions, *, usage_history: UsageHistory | None = None) -> None:
+                 *, usage_history: UsageHistory | None = None) -> None:
         self._usage_history = usage_history
         self._policy = policy
         self._pc = partner_center
@@ -80,7 +79,6 @@ class FraudDetection:
         self._ledger = ledger
         self._suspension = suspension
         self._service_requests = service_requests
-        self._actions = actions
 
     def review_events(self, events: Iterable[FraudEvent], report: FraudReport, *, source: str,
                       correlation_id: str | None = None, now: datetime | None = None) -> None:
@@ -113,7 +111,7 @@ class FraudDetection:
         cost = usage.total_cost if usage is not None else self._usage(customer_id, correlation_id)
         history = self._usage_history.record(customer_id, self._month(now), cost) if self._usage_history else {}
         months = sorted(m for m in history if m < self._month(now))
-        onboarded = (self._onboarded_at(customer_id, correlation_id)
+        onboarded = (onboarded_at(self._pc, customer_id, correlation_id)
                      if cost > self._policy.fraud.new_customer_spend_limit else None)
         signals = FraudSignals(
             customer_id=customer_id, as_of=now, currency=self._policy.currency,
@@ -147,54 +145,8 @@ class FraudDetection:
             report.service_requests_queued += int(verdict is Verdict.WRITE)
         return case
 
-    def apply_prevention(self, usage: UsageSummary, report: FraudReport, correlation_id: str | None = None, *,
-                         now: datetime | None = None) -> None:
-        """Gives a NEW customer without a spending budget the policy's default, so overspend is warned early."""
-        budget = self._policy.prevention.new_customer_budget
-        if budget <= 0 or usage.budget is not None:
-            return
-        onboarded = self._onboarded_at(usage.customer_id, correlation_id)
-        if onboarded is None or ((now or datetime.now(UTC)) - onboarded).days > self._policy.fraud.new_customer_days:
-            return  # not a new customer (or its age is unknown): its budget is the partner's business, not ours
-        cid, gate, kind = usage.customer_id, self._suspension.gate, WriteKind.USAGE_BUDGET
-        note = f"default budget {budget} for a customer onboarded {onboarded.date().isoformat()}"
-        details = {"amount": budget, "onboarded_at": onboarded.isoformat()}
-        verdict = gate.verdict(Asker.AUTOMATIC, kind)
-        if verdict is Verdict.PROPOSE:
-            gate.propose(cid, kind, reason="prevention", actor=JOB, evidence=note, details=details,
-                         correlation_id=correlation_id)
-            report.budgets_held += 1
-            return
-        if verdict is Verdict.RECORD:
-            status = gate.record_status(Asker.AUTOMATIC, kind)
-            if not any(a.kind == "usage_budget" and a.status == status for a in self._actions.for_customer(cid)):
-                self._actions.record(cid, kind="usage_budget", reason="prevention", actor=JOB, note=note,
-                                     status=status, details={**details, **gate.why_not(Asker.AUTOMATIC, kind)},
-                                     correlation_id=correlation_id)
-            report.budgets_held += 1
-            return
-        try:
-            call = gate.write_usage_budget(Asker.AUTOMATIC, cid, budget, correlation_id=correlation_id)
-        except PartnerCenterError as exc:
-            report.errors.append(f"{cid}: budget: {exc}")
-            return
-        self._actions.record(cid, kind="usage_budget", reason="prevention", actor=JOB, note=note, status="confirmed",
-                             details={**details, "request_id": call.request_id}, correlation_id=correlation_id)
-        report.budgets_set += 1
-
     def _month(self, now: datetime) -> str:
         return now.astimezone(self._policy.zone).strftime("%Y-%m")
-
-    def _onboarded_at(self, customer_id: str, correlation_id: str | None) -> datetime | None:
-        """When the customer's first subscription was created: the onboarding date the fraud rules and the
-        default budget both judge "new" by."""
-        try:
-            starts = [s.creation_date for s in self._pc.list_subscriptions(customer_id, correlation_id=correlation_id)
-                      if s.creation_date]
-        except PartnerCenterError:
-            return None
-        parsed = [_parse_time(text) for text in starts]
-        return min((p for p in parsed if p is not None), default=None)
 
     def _usage(self, customer_id: str, correlation_id: str | None) -> int:
         try:
@@ -219,16 +171,8 @@ class FraudDetection:
         return self._cases.save(updated)
 
 
-def _parse_time(text: str) -> datetime | None:
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
 def _event(event: FraudEvent) -> PartnerCenterFraudEvent:
-    when = _parse_time(event.event_time) or datetime.now(UTC)
+    when = parse_time(event.event_time) or datetime.now(UTC)
     return PartnerCenterFraudEvent(event.event_id, event.subscription_id, event.event_type, event.event_status,
                                    when, event.severity)
 
@@ -242,9 +186,10 @@ def _already_found(cases: list[Case], finding: Finding) -> bool:
 class FraudPoll:
     """The timer's work: fraud events since the stored watermark, and usage for customers with Azure plans."""
 
-    def __init__(self, detection: FraudDetection, partner_center: PartnerCenterClient, runs: RunLog,
-                 watermarks: Watermarks) -> None:
+    def __init__(self, detection: FraudDetection, budgets: DefaultBudgets, partner_center: PartnerCenterClient,
+                 runs: RunLog, watermarks: Watermarks) -> None:
         self._detection = detection
+        self._budgets = budgets
         self._pc = partner_center
         self._runs = runs
         self._watermarks = watermarks
@@ -286,7 +231,7 @@ class FraudPoll:
             return
         try:
             if usage is not None:
-                self._detection.apply_prevention(usage, report, correlation_id)
+                self._budgets.apply(usage, report, correlation_id)
             if events or usage is not None:
                 self._detection.review_customer(customer_id, events, report, source=JOB,
                                                 correlation_id=correlation_id,

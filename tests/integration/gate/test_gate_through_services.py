@@ -48,7 +48,7 @@ def suspend_by_operator(context):
 
 
 def budget_automatically(context):
-    context.fraud_detection().apply_prevention(UsageSummary(CUSTOMER, 0, "CNY", None), FraudReport())
+    context.default_budgets().apply(UsageSummary(CUSTOMER, 0, "CNY", None), FraudReport())
     return "prevention"
 
 
