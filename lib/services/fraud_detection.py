@@ -38,6 +38,7 @@ from lib.services.service_requests import ServiceRequestService
 from lib.services.suspension import SuspensionService, in_force
 from lib.services.write_gate import Asker, Verdict
 from lib.store.cases import Case, Cases
+from lib.store.leases import LeaseHeld, LeaseLost
 from lib.store.ledger import LedgerBook
 from lib.store.runs import RunLog
 from lib.store.usage_history import UsageHistory
@@ -236,5 +237,5 @@ class FraudPoll:
                 self._detection.review_customer(customer_id, events, report, source=JOB,
                                                 correlation_id=correlation_id,
                                                 usage=usage or UsageSummary(customer_id, 0, "CNY"))
-        except PartnerCenterError as exc:
+        except (PartnerCenterError, LeaseHeld, LeaseLost) as exc:  # the watermark stays: the next poll retries
             report.errors.append(f"{customer_id}: {exc}")

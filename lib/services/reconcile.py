@@ -24,6 +24,7 @@ from lib.services.partner_center_port import SubscriptionsPort
 from lib.services.suspension import SuspensionService
 from lib.store.actions import Action, Actions
 from lib.store.cases import Cases
+from lib.store.leases import LeaseHeld, LeaseLost
 from lib.store.runs import RunLog
 from lib.store.subscriptions import Subscriptions, SubscriptionState
 
@@ -98,7 +99,7 @@ class Reconciler:
                 continue
             try:
                 done = self._suspension.complete(action)
-            except PartnerCenterError as exc:
+            except (PartnerCenterError, LeaseHeld, LeaseLost) as exc:  # left open: the next run tries again
                 report.errors.append(f"{action.customer_id}/{action.action_id}: {exc}")
                 continue
             if done.status in ("confirmed", "superseded"):

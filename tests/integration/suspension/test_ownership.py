@@ -17,6 +17,7 @@ from lib.partner_center.tokens import StaticTokenProvider
 from lib.services.delinquency_scan import as_of_date
 from lib.services.reconcile import MAX_ATTEMPTS, Reconciler
 from lib.services.write_gate import Asker
+from lib.store.leases import CustomerLocks, Leases
 from lib.store.runs import RunLog
 from tests.fixtures.sandbox import SANDBOX_TOKEN, fault, sandbox_calls
 from tests.support.billing_events import invoice_issued
@@ -149,3 +150,19 @@ def test_reconcile_does_not_call_our_own_unanswered_patch_drift_while_its_action
     assert report.drift == [] and w.subscriptions.get(customer, subs[0]).drift is None
     assert w.service.complete(action).status == "confirmed"
     assert w.subscriptions.get(customer, subs[0]).suspended_by_us
+
+
+def test_a_customer_busy_elsewhere_is_left_for_the_next_reconcile_run(tables, pc_sandbox, pc_client):
+    customer, _subs = seeded_customer(pc_sandbox, ("active",))
+    pc_client.retry = RetryPolicy(total=0)
+    w = world(tables, pc_client)
+    fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=503, times=1)
+    action = w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="fraud", actor="poll")
+    leases = Leases(tables.table("runs"))
+    w.service.locks = CustomerLocks(leases, wait=timedelta(0))
+    busy = leases.acquire(f"customer:{customer}", duration=timedelta(minutes=1), holder="a scan elsewhere")
+    report = reconciler(tables, pc_client, w).run(now=LATER)
+    assert len(report.errors) == 1 and "a scan elsewhere" in report.errors[0]
+    assert w.actions.get(customer, action.action_id).status == "failed"  # still open, untouched
+    leases.release(busy)
+    assert reconciler(tables, pc_client, w).run(now=LATER).completed == 1
