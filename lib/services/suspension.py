@@ -21,21 +21,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from lib.partner_center.errors import AuthenticationError, NotFoundError, PartnerCenterError
+from lib.partner_center.errors import NotFoundError, PartnerCenterError
 from lib.partner_center.models import Subscription
 from lib.services.partner_center_port import SubscriptionsPort
+from lib.services.subscription_writes import SubscriptionWrites
 from lib.services.write_gate import Asker, Verdict, WriteGate, WriteKind
 from lib.store.actions import Action, Actions
 from lib.store.leases import CustomerLocks
 from lib.store.subscriptions import Subscriptions, SubscriptionState
-from lib.telemetry import telemetry
 
-log = logging.getLogger("csp_guard.suspension")
 REASONS = ("non_payment", "fraud", "misuse", "manual")
 IN_FORCE = ("confirmed", "already_suspended", "already")  # target outcomes that leave the reason in force
 PATCH = WriteKind.SUBSCRIPTION_STATUS
@@ -60,15 +57,6 @@ def check_reason(reason: object) -> str:
     return reason
 
 
-def unanswered(exc: PartnerCenterError) -> bool:
-    """The PATCH ended without an answer (timeout, lost connection), so it may have been applied. Anything
-    Partner Center answered, a 4xx or a 429/5xx that outlasted the retries, is a definite refusal; so is a call
-    that never left for want of a token."""
-    if isinstance(exc, AuthenticationError):
-        return False
-    return exc.status is None or exc.status < 300
-
-
 def in_force(action: Action) -> bool:
     """The action left its reason in force on at least one subscription (a failed PATCH is not a suspension)."""
     return any(t.get("outcome") in IN_FORCE for t in action.targets)
@@ -82,6 +70,7 @@ class SuspensionService:
         # index keeps its non-payment flag from it, so a payment lifts an operator's non_payment suspension too.
         self._on_reason_change = on_reason_change
         self._pc = partner_center
+        self._one = SubscriptionWrites(partner_center, gate, subscriptions)
         self.gate = gate
         self._subscriptions = subscriptions
         self._actions = actions
@@ -130,7 +119,7 @@ class SuspensionService:
         targets = [{"subscription_id": s.id, "from": s.status, "to": "suspended" if s.status == "active" else s.status,
                     "outcome": "pending"} for s in live]
         action = record(status="intent", targets=targets, details={"asker": asker.value})
-        results = [self._suspend_one(customer_id, sub, known.get(sub.id), reason, asker, correlation_id)
+        results = [self._one.suspend(customer_id, sub, known.get(sub.id), reason, asker, correlation_id)
                    for sub in live]
         finished = self._finish(action, results)
         if in_force(finished):
@@ -150,7 +139,7 @@ class SuspensionService:
             return record(status="noop", targets=[])
         targets = [{"subscription_id": s.subscription_id, "outcome": "pending"} for s in affected]
         action = record(status="intent", targets=targets, details={"mode": self.gate.mode})
-        results = [self._restore_one(state, reason, correlation_id) for state in affected]
+        results = [self._one.restore(state, reason, correlation_id) for state in affected]
         self._reason_changed(customer_id, reason, held=False)
         return self._finish(action, results)
 
@@ -193,79 +182,13 @@ class SuspensionService:
         return self._actions.record(customer_id, kind="suspend", reason=reason, actor=actor, note=note,
                                     status=status, targets=targets, details=details, correlation_id=correlation_id)
 
-    def _suspend_one(self, customer_id: str, sub: Subscription, before: SubscriptionState | None, reason: str,
-                     asker: Asker, correlation_id: str | None) -> dict[str, Any]:
-        before = before or SubscriptionState(customer_id, sub.id)
-        state = dataclasses.replace(before.with_reason(reason), pc_status=sub.status, offer_name=sub.offer_name,
-                                    commitment_end=sub.commitment_end_date)
-        result: dict[str, Any] = {"subscription_id": sub.id, "from": sub.status}
-        if sub.status == "suspended" and state.unanswered_request_id:
-            # Our own PATCH ended without an answer, and Partner Center shows it applied: the suspension is ours.
-            self._subscriptions.save(dataclasses.replace(
-                state, suspended_by_us=True, status_before=state.status_before or "active", unanswered_request_id=None,
-                suspended_at=state.suspended_at or datetime.now(UTC)))
-            return {**result, "to": "suspended", "outcome": "confirmed", "note": "found applied after no answer",
-                    "request_id": state.unanswered_request_id}
-        if sub.status != "active":
-            # Suspended by hand, or in another state: hold our reason, but this suspension is not ours.
-            self._subscriptions.save(dataclasses.replace(state, unanswered_request_id=None))
-            return {**result, "to": sub.status, "outcome": "already_suspended" if sub.status == "suspended"
-                    else f"not_active:{sub.status}"}
-        state = self._subscriptions.save(dataclasses.replace(state, status_before="active"))
-        try:
-            call = self.gate.write_subscription_status(asker, customer_id, sub, "suspended",
-                                                       correlation_id=correlation_id)
-        except PartnerCenterError as exc:
-            log.warning("suspend %s/%s failed: %s", customer_id, sub.id, exc)
-            failed = {**result, "to": "suspended", "outcome": "failed", "error": exc.code_text,
-                      "request_id": exc.request_id}
-            if unanswered(exc):
-                self._subscriptions.save(dataclasses.replace(state, unanswered_request_id=exc.request_id or "?"))
-                return {**failed, "answer": "none"}
-            # Refused: nothing is in force, so the reason is not held and the next scan tries again.
-            self._subscriptions.save(dataclasses.replace(before, pc_status=sub.status, unanswered_request_id=None,
-                                                         etag=state.etag))
-            return {**failed, "answer": "refused"}
-        self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=True,
-                                                     unanswered_request_id=None, suspended_at=datetime.now(UTC)))
-        telemetry.suspensions.add(1, {"reason": reason})
-        return {**result, "to": call.value.status, "outcome": "confirmed", "request_id": call.request_id}
-
-    def _restore_one(self, state: SubscriptionState, reason: str, correlation_id: str | None) -> dict[str, Any]:
-        state = self._subscriptions.save(state.without_reason(reason))
-        result: dict[str, Any] = {"subscription_id": state.subscription_id, "remaining": sorted(state.reasons)}
-        if state.reasons:
-            return {**result, "outcome": "still_suspended"}
-        if not state.suspended_by_us:
-            return {**result, "outcome": "not_ours"}  # suspended by hand or by someone else: left alone
-        return self._reactivate(state, result, correlation_id)
-
-    def _reactivate(self, state: SubscriptionState, result: dict[str, Any],
-                    correlation_id: str | None) -> dict[str, Any]:
-        try:
-            sub = self._pc.get_subscription(state.customer_id, state.subscription_id, correlation_id=correlation_id)
-            if sub.status != "suspended":
-                # Reactivated (or changed) outside csp-guard meanwhile: record it, do not touch it.
-                self._subscriptions.save(dataclasses.replace(state, pc_status=sub.status, suspended_by_us=False,
-                                                             drift=f"found {sub.status} when restoring"))
-                return {**result, "outcome": f"already_{sub.status}"}
-            call = self.gate.write_subscription_status(Asker.RESTORE_OWN, state.customer_id, sub,
-                                                       state.status_before or "active", correlation_id=correlation_id)
-        except PartnerCenterError as exc:
-            log.warning("restore %s/%s failed: %s", state.customer_id, state.subscription_id, exc)
-            return {**result, "outcome": "failed", "error": exc.code_text, "request_id": exc.request_id}
-        self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=False,
-                                                     status_before=None, suspended_at=None))
-        telemetry.restores.add(1)
-        return {**result, "to": call.value.status, "outcome": "confirmed", "request_id": call.request_id}
-
     def _retry_target(self, action: Action, target: dict[str, Any], may_write: bool) -> dict[str, Any]:
         customer_id, sub_id = action.customer_id, str(target["subscription_id"])
         state = self._subscriptions.get(customer_id, sub_id)
         if action.kind == "restore":
             if state is None or state.reasons or not state.suspended_by_us:
                 return {**target, "outcome": "superseded"}
-            return self._reactivate(state, {"subscription_id": sub_id, "remaining": []}, action.correlation_id)
+            return self._one.reactivate(state, {"subscription_id": sub_id, "remaining": []}, action.correlation_id)
         no_answer = target.get("outcome") == "pending" or target.get("answer") == "none"
         if no_answer and (state is None or action.reason not in state.reasons):
             return {**target, "outcome": "superseded"}  # restored since: nothing left to do
@@ -278,11 +201,11 @@ class SuspensionService:
             state = dataclasses.replace(state, unanswered_request_id=state.unanswered_request_id
                                         or str(target.get("request_id") or "?"))
             if sub.status == "suspended":
-                return {**target, **self._suspend_one(customer_id, sub, state, action.reason, Asker.AUTOMATIC,
+                return {**target, **self._one.suspend(customer_id, sub, state, action.reason, Asker.AUTOMATIC,
                                                       action.correlation_id)}
         if not may_write:
             return {**target, "held_by": self.gate.why_not(Asker.AUTOMATIC, PATCH)["withheld_by"]}
-        return self._suspend_one(customer_id, sub, state, action.reason, Asker.AUTOMATIC, action.correlation_id)
+        return self._one.suspend(customer_id, sub, state, action.reason, Asker.AUTOMATIC, action.correlation_id)
 
     def _superseded(self, action: Action) -> bool:
         """A later decision on the same reason (a new suspension, a restore) replaces an unfinished one."""

@@ -41,6 +41,17 @@ def impatient_client(sandbox, pc_sleeps):
                                retry=RetryPolicy(total=0, read_timeout=0.4, timeout=10))
 
 
+def suspended_without_answer(tables, sandbox, pc_sleeps):
+    """A suspension whose PATCH landed in Partner Center after the client had given up waiting for its answer."""
+    customer, subs = seeded_customer(sandbox, ("active",))
+    client = impatient_client(sandbox, pc_sleeps)
+    w = world(tables, client)
+    fault(sandbox, path="/subscriptions/", method="PATCH", delay_ms=800, times=1)
+    action = w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
+    time.sleep(1.2)
+    return customer, subs, client, w, action
+
+
 def patches(sandbox):
     return sandbox_calls(sandbox, method="PATCH")
 
@@ -140,12 +151,7 @@ def test_a_refused_suspension_leaves_the_account_unmarked_and_the_next_scan_trie
 
 def test_reconcile_does_not_call_our_own_unanswered_patch_drift_while_its_action_settles(tables, pc_sandbox,
                                                                                         pc_sleeps):
-    customer, subs = seeded_customer(pc_sandbox, ("active",))
-    client = impatient_client(pc_sandbox, pc_sleeps)
-    w = world(tables, client)
-    fault(pc_sandbox, path="/subscriptions/", method="PATCH", delay_ms=800, times=1)
-    action = w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
-    time.sleep(1.2)  # the PATCH lands after the client gave up
+    customer, subs, client, w, action = suspended_without_answer(tables, pc_sandbox, pc_sleeps)
     report = reconciler(tables, client, w).run()  # now: the action is too young to complete
     assert report.drift == [] and w.subscriptions.get(customer, subs[0]).drift is None
     assert w.service.complete(action).status == "confirmed"
@@ -166,3 +172,11 @@ def test_a_customer_busy_elsewhere_is_left_for_the_next_reconcile_run(tables, pc
     assert w.actions.get(customer, action.action_id).status == "failed"  # still open, untouched
     leases.release(busy)
     assert reconciler(tables, pc_client, w).run(now=LATER).completed == 1
+
+
+def test_a_restore_before_reconcile_settles_an_unanswered_patch_undoes_it_if_it_landed(tables, pc_sandbox,
+                                                                                      pc_sleeps):
+    customer, subs, _client, w, _action = suspended_without_answer(tables, pc_sandbox, pc_sleeps)
+    restored = w.service.restore(customer, reason="non_payment", actor="payment")
+    assert restored.status == "confirmed" and pc_status(pc_sandbox, customer, subs[0]) == "active"
+    assert w.subscriptions.get(customer, subs[0]).unanswered_request_id is None
