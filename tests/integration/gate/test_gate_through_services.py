@@ -6,11 +6,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lib.app_context import get_context, reset_context
+from lib.domain.events import parse_canonical
 from lib.partner_center.models import UsageSummary
+from lib.services.delinquency_scan import as_of_date
 from lib.services.fraud_detection import FraudReport
 from lib.services.write_gate import Asker, Verdict, WriteKind, decide
 from tests.fixtures.sandbox import sandbox_calls, seed
-from tests.support.suspension_world import pc_status
+from tests.support.billing_events import invoice_issued
+from tests.support.suspension_world import pc_status, seeded_customer
 
 pytestmark = pytest.mark.integration
 CUSTOMER = "3a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -137,3 +140,15 @@ def test_a_message_queued_while_enforcing_is_held_back_if_the_mode_changed_befor
     assert writes(pc_sandbox) == []
     held = [a for a in get_context().actions.for_customer(customer) if a.kind == "service_request"]
     assert [(a.status, a.details["case_id"]) for a in held] == [("withheld", case.case_id)]
+
+
+def test_a_scan_in_review_mode_proposes_each_suspension_once_and_patches_nothing(app_env, pc_sandbox, monkeypatch):
+    context = use(monkeypatch, "review", False)
+    debtor, _ = seeded_customer(pc_sandbox, ("active",))
+    context.ingestion().ingest(parse_canonical("standard", "inv-r", invoice_issued(debtor, "INV-R", 500_000)))
+    reports = [context.delinquency_scan().run(as_of_date(day, context.policy)) for day in ("2026-12-31", "2027-01-01")]
+    assert [r.proposed for r in reports] == [1, 1] and [r.suspended for r in reports] == [0, 0]
+    proposals = [a for a in context.actions.for_customer(debtor) if a.status == "proposed"]
+    assert [(p.kind, p.reason, p.actor) for p in proposals] == [("suspend", "non_payment", "delinquency_scan")]
+    assert "31 days past due" in proposals[0].details["evidence"]
+    assert writes(pc_sandbox) == []
