@@ -48,8 +48,16 @@ def suspended_without_answer(tables, sandbox, pc_sleeps):
     w = world(tables, client)
     fault(sandbox, path="/subscriptions/", method="PATCH", delay_ms=800, times=1)
     action = w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
-    time.sleep(1.2)
+    landed(sandbox, customer, subs[0])
     return customer, subs, client, w, action
+
+
+def landed(sandbox, customer, sub):
+    for _ in range(100):
+        if pc_status(sandbox, customer, sub) == "suspended":
+            return
+        time.sleep(0.05)
+    raise AssertionError("the delayed PATCH never landed")
 
 
 def patches(sandbox):
@@ -72,10 +80,7 @@ def test_a_patch_that_timed_out_but_landed_is_taken_as_ours_and_restored_later(t
     action = w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
     assert action.status == "failed" and action.targets[0]["answer"] == "none"
     assert w.subscriptions.get(customer, subs[0]).unanswered_request_id == action.targets[0]["request_id"]
-    for _ in range(50):
-        if pc_status(pc_sandbox, customer, subs[0]) == "suspended":
-            break
-        time.sleep(0.1)
+    landed(pc_sandbox, customer, subs[0])
     done = w.service.complete(action)
     assert done.status == "confirmed" and len(patches(pc_sandbox)) == 1  # found applied; never sent again
     state = w.subscriptions.get(customer, subs[0])
