@@ -24,7 +24,9 @@ from lib.azurite_process import start_azurite
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.sandbox.server import SandboxHandle, start_background
 from lib.partner_center.tokens import StaticTokenProvider
+from lib.services.proposal_recording import ActionRowProposals
 from lib.services.suspension import SuspensionService
+from lib.services.write_gate import Asker, WriteGate
 from lib.settings import StorageSettings
 from lib.store.actions import Actions
 from lib.store.leases import CustomerLocks, Leases
@@ -44,8 +46,10 @@ def seed(sandbox: SandboxHandle, customers: int, subscriptions: int) -> list[str
 
 def service(sandbox: SandboxHandle, store: TableStore) -> SuspensionService:
     client = PartnerCenterClient(sandbox.url, StaticTokenProvider("bench"))
-    return SuspensionService(client, Subscriptions(store.table("subscriptions")), Actions(store.table("actions")),
-                             CustomerLocks(Leases(store.table("runs")), wait=timedelta(seconds=60)), enforcing=True)
+    actions = Actions(store.table("actions"))
+    gate = WriteGate(client, ActionRowProposals(actions), mode="enforce", paused=False)
+    return SuspensionService(client, gate, Subscriptions(store.table("subscriptions")), actions,
+                             CustomerLocks(Leases(store.table("runs")), wait=timedelta(seconds=60)))
 
 
 def calls(sandbox: SandboxHandle) -> Counter[str]:
@@ -58,7 +62,7 @@ def run(label: str, suspension: SuspensionService, customers: list[str], workers
     started = time.perf_counter()
 
     def one(customer: str) -> Any:
-        return suspension.suspend(customer, reason="non_payment", actor="bench")
+        return suspension.suspend(customer, reason="non_payment", actor="bench", asker=Asker.OPERATOR)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         statuses = Counter(action.status for action in pool.map(one, customers))

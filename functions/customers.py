@@ -11,6 +11,7 @@ from lib.domain.event_fields import customer_id_field
 from lib.domain.hold_request import parse_hold
 from lib.services.customer_view import customer_view
 from lib.services.suspension import check_reason
+from lib.services.write_gate import Asker
 from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
 
@@ -40,7 +41,7 @@ def suspend_customer(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
         raise ProblemError(400, "subscription_ids must be a non-empty list of ids", problem="invalid-body",
                            field="subscription_ids")
     action = get_context().suspension().suspend(customer_id, reason=reason, actor=actor.name, note=note,
-                                                subscription_ids=subscription_ids)
+                                                subscription_ids=subscription_ids, asker=Asker.OPERATOR)
     return json_response({"action_id": action.action_id, **action.as_json()}, status=202)
 
 

@@ -10,6 +10,7 @@ import azure.functions as func
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
 from lib.services import case_listing
+from lib.services.write_gate import Verdict
 from lib.structured_logging import invocation_context
 from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
@@ -44,19 +45,13 @@ def request_service(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
     reason = body.get("reason", "misuse")
     if reason not in ("fraud", "misuse"):
         raise ProblemError(400, "reason must be fraud or misuse", problem="invalid-body", field="reason")
-    context = get_context()
     case_id = body.get("case_id")
-    if case_id is not None:
-        case = context.cases.get(customer_id, str(case_id))
-        if case is None:
-            raise ProblemError(404, f"no case {case_id} for this customer", problem="unknown-case", field="case_id")
-        case = context.cases.save(dataclasses.replace(case, title=body["title"], description=body["description"],
-                                                      severity=severity))
-    else:
-        case = context.cases.open(customer_id, reason=reason, title=body["title"], description=body["description"],
-                                  severity=severity, source=f"operator:{actor.name}")
-    context.service_requests_service().enqueue(case)
-    return json_response({"case_id": case.case_id, "status": case.status, "queued": True}, status=202)
+    case, verdict = get_context().service_requests_service().operator_request(
+        customer_id, title=body["title"], description=body["description"], severity=severity, reason=reason,
+        case_id=None if case_id is None else str(case_id), actor=actor.name)
+    # 202 either way: queued when the write gate allows it, else recorded (shadow mode) or proposed (review mode).
+    return json_response({"case_id": case.case_id, "status": case.status, "queued": verdict is Verdict.WRITE,
+                          "gate": verdict.value}, status=202)
 
 
 @bp.route(route="cases", methods=["GET"])
@@ -91,8 +86,9 @@ def resolve_case(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
     if case.status in ("resolved", "confirmed"):
         raise ProblemError(409, f"the case is already {case.status}", problem="case-closed")
     action = None
-    if outcome == "cleared":
-        # Lifts this case's reason through the suspension rules: other reasons (non-payment) still hold.
+    if outcome == "cleared" and case.reason in ("fraud", "misuse"):
+        # Lifts this case's reason through the suspension rules: other reasons (non-payment) still hold. A case
+        # opened by a collections stage (reason non_payment) is cleared by payment, never by closing the case.
         action = context.suspension().restore(customer_id, reason=case.reason, actor=actor.name,
                                               note=f"case {case.case_id} cleared: {note}")
     closed = context.cases.save(dataclasses.replace(

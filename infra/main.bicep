@@ -96,10 +96,11 @@ param serviceRequestTopicId string = ''
 @description('Collections policy file, relative to the app root.')
 param collectionsPolicy string = 'policy/collections.toml'
 
-@description('shadow decides and records but calls nothing; enforce suspends and restores in Partner Center.')
+@description('shadow decides and records but calls nothing; review turns automatic writes into proposals for an operator; enforce suspends and restores in Partner Center.')
 @allowed([
   'shadow'
   'enforce'
+  'review'
 ])
 param enforcementMode string = 'shadow'
 

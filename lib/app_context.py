@@ -23,11 +23,16 @@ from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
 from lib.services.import_statement import StatementImport
 from lib.services.ingest_event import LedgerIngestion
+from lib.services.ops_alerts import LoggingOpsAlerts, OpsAlerts
 from lib.services.partner_center_events import PartnerCenterEvents
 from lib.services.payers import PayerDirectory
+from lib.services.prevention_budgets import DefaultBudgets
+from lib.services.proposal_recording import ActionRowProposals
 from lib.services.reconcile import Reconciler
 from lib.services.service_requests import ServiceRequestService
+from lib.services.stage_service_request import StageServiceRequests
 from lib.services.suspension import SuspensionService
+from lib.services.write_gate import WriteGate
 from lib.settings import Settings, get_settings
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
@@ -57,6 +62,8 @@ class AppContext:
     _partner_center: PartnerCenterClient | None = field(default=None, repr=False)
     _service_requests_service: ServiceRequestService | None = field(default=None, repr=False)
     _pc_verifier: PartnerCenterWebhookVerifier | None = field(default=None, repr=False)
+    # Where operators' alerts go; the Apprise sender replaces the logging one when OPS_ALERT_URLS is set.
+    ops_alerts: OpsAlerts = field(default_factory=LoggingOpsAlerts, repr=False)
     # What "now" is for decisions made outside a scan (the payment hook); replaced only by scenario tests that
     # replay a collections timeline.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
@@ -139,12 +146,18 @@ class AppContext:
             if reason == "non_payment":
                 accounts.mark_suspended_for_non_payment(customer_id, held)
 
-        return SuspensionService(self.partner_center, self.subscriptions, self.actions, CustomerLocks(self.leases),
-                                 enforcing=self.settings.enforcing, on_reason_change=reason_changed)
+        return SuspensionService(self.partner_center, self.write_gate(), self.subscriptions, self.actions,
+                                 CustomerLocks(self.leases), on_reason_change=reason_changed)
+
+    def write_gate(self) -> WriteGate:
+        """The one gate in front of every Partner Center write (DESIGN.md, One write gate)."""
+        return WriteGate(self.partner_center, ActionRowProposals(self.actions), mode=self.settings.enforcement_mode,
+                         paused=self.settings.enforcement_paused)
 
     def enforcer(self) -> CollectionsEnforcer:
+        stage_requests = StageServiceRequests(self.policy, self.cases, self.service_requests_service)
         return CollectionsEnforcer(self.policy, self.ledger, self.accounts, self.actions, self.suspension(),
-                                   paused=self.settings.enforcement_paused, clock=self.clock)
+                                   stage_requests=stage_requests, clock=self.clock)
 
     def delinquency_scan(self) -> DelinquencyScan:
         return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,
@@ -160,18 +173,22 @@ class AppContext:
                 if self._service_requests_service is None:
                     # One per process: it caches the support topic it looked up.
                     self._service_requests_service = ServiceRequestService(
-                        self.partner_center, self.cases, self.service_requests, CustomerLocks(self.leases),
+                        self.partner_center, self.write_gate(), self.cases, self.service_requests,
+                        CustomerLocks(self.leases), self.actions, self.subscriptions,
                         topic_id=self.settings.partner_center.service_request_topic_id,
                         agent_locale=self.settings.partner_center.agent_locale)
         return self._service_requests_service
 
     def fraud_detection(self) -> FraudDetection:
         return FraudDetection(self.policy, self.partner_center, self.cases, self.ledger, self.suspension(),
-                              self.service_requests_service(), paused=self.settings.enforcement_paused,
+                              self.service_requests_service(),
                               usage_history=UsageHistory(self.tables.table("accounts")))
 
+    def default_budgets(self) -> DefaultBudgets:
+        return DefaultBudgets(self.policy, self.partner_center, self.write_gate(), self.actions)
+
     def fraud_poll(self) -> FraudPoll:
-        return FraudPoll(self.fraud_detection(), self.partner_center, self.runs,
+        return FraudPoll(self.fraud_detection(), self.default_budgets(), self.partner_center, self.runs,
                          Watermarks(self.tables.table("runs")))
 
     def partner_center_events(self) -> PartnerCenterEvents:
@@ -186,7 +203,7 @@ class AppContext:
 
     def reconciler(self) -> Reconciler:
         return Reconciler(self.partner_center, self.suspension(), self.actions, self.subscriptions, self.runs,
-                          cases=self.cases, service_requests=self.partner_center)
+                          cases=self.cases, service_requests=self.partner_center, alerts=self.ops_alerts)
 
     def ingestion(self) -> LedgerIngestion:
         enforcers: list[CollectionsEnforcer] = []

@@ -61,10 +61,11 @@ def scan(args: argparse.Namespace) -> int:
 
 def suspend(args: argparse.Namespace) -> int:
     from lib.app_context import get_context
+    from lib.services.write_gate import Asker
 
     action = get_context().suspension().suspend(_customer(args.customer_id), reason=args.reason,
                                                 actor=f"cli:{args.actor}", note=args.note or "",
-                                                subscription_ids=args.subscription or None)
+                                                subscription_ids=args.subscription or None, asker=Asker.OPERATOR)
     _print(action.as_json())
     return 0 if action.status in ("confirmed", "noop", "shadow") else 1
 

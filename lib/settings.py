@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 from lib.http_basics import is_loopback_url
 from lib.ncrontab import CronError, parse_ncrontab
 
-ENFORCEMENT_MODES = ("shadow", "enforce")
+ENFORCEMENT_MODES = ("shadow", "enforce", "review")
 _TABLE_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,39}$")
 _QUEUE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,55}$")
 _PROVIDER = re.compile(r"^[a-z0-9_]+$")

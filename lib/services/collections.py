@@ -16,7 +16,9 @@ from datetime import UTC, datetime, timedelta
 from lib.domain.collections_plan import PlannedChange, plan_change
 from lib.domain.policy import CollectionsPolicy
 from lib.domain.summary import LedgerSummary
-from lib.services.suspension import SuspensionService
+from lib.services.stage_service_request import StageServiceRequests
+from lib.services.suspension import SuspensionService, in_force
+from lib.services.write_gate import Asker, Verdict
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
 from lib.store.ledger import LedgerBook
@@ -55,19 +57,21 @@ class Applied:
     restored: bool = False
     withheld: str | None = None  # kill_switch | cap
     shadow: bool = False  # shadow mode decided a suspension and called nothing
+    proposed: bool = False  # review mode: the suspension waits for an operator
+    service_request: bool = False  # the stage's service_request action queued a 21Vianet request
 
 
 class CollectionsEnforcer:
     def __init__(self, policy: CollectionsPolicy, ledger: LedgerBook, accounts: Accounts, actions: Actions,
-                 suspension: SuspensionService, *, paused: bool,
+                 suspension: SuspensionService, *, stage_requests: StageServiceRequests | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._stage_requests = stage_requests
         self._clock = clock
         self._policy = policy
         self._ledger = ledger
         self._accounts = accounts
         self._actions = actions
         self._suspension = suspension
-        self._paused = paused
 
     def apply(self, row: AccountRow, as_of: datetime, budget: SuspensionBudget, *, actor: str,
               correlation_id: str | None = None) -> Applied:
@@ -82,7 +86,7 @@ class CollectionsEnforcer:
             if change is None:
                 self._accounts.set_stage(cid, fresh.stage or "current", since=fresh.stage_since or as_of)
                 return Applied(None)
-            return self._act(change, fresh, as_of, budget, actor, correlation_id)
+            return self._act(change, fresh, summary, as_of, budget, actor, correlation_id)
 
     def after_payment(self, customer_id: str, summary: LedgerSummary, row: AccountRow, *, actor: str) -> Applied:
         """Within a webhook's request: lifts a non-payment suspension the moment the book no longer calls for
@@ -101,38 +105,43 @@ class CollectionsEnforcer:
                                  suspended_for_non_payment=fresh.suspended_for_non_payment, as_of=now)
             if change is None or not change.restore:
                 return Applied(change)
-            return self._act(change, fresh, now, SuspensionBudget(0), actor, None)
+            return self._act(change, fresh, latest, now, SuspensionBudget(0), actor, None)
 
-    def _act(self, change: PlannedChange, row: AccountRow, as_of: datetime, budget: SuspensionBudget, actor: str,
-             correlation_id: str | None) -> Applied:
+    def _act(self, change: PlannedChange, row: AccountRow, summary: LedgerSummary, as_of: datetime,
+             budget: SuspensionBudget, actor: str, correlation_id: str | None) -> Applied:
         cid = change.customer_id
         decision = change.decision
         suspended_flag = row.suspended_for_non_payment
         withheld: str | None = None
-        suspended = restored = shadow = False
+        suspended = restored = shadow = proposed = False
         if change.notify:
             self._actions.record(cid, kind="notify", reason=NON_PAYMENT, actor=actor, note=decision.reason,
                                  status="recorded", details={"stage": decision.stage, "from": change.from_stage},
                                  correlation_id=correlation_id)
         if change.suspend:
-            if self._paused:
-                withheld = "kill_switch"
-            elif not budget.take():
+            # The cap counts what would be suspended in shadow and review mode too, so a trial run shows it; the
+            # kill switch is the gate's to apply (it records the suspension as withheld).
+            if not self._suspension.gate.paused and not budget.take():
                 withheld = "cap"
-            else:
-                action = self._suspension.suspend_locked(cid, reason=NON_PAYMENT, actor=actor, note=decision.reason,
-                                                         correlation_id=correlation_id)
-                shadow = action.status == "shadow"
-                suspended = action.status in ("confirmed", "noop", "failed", "intent")
-                suspended_flag = suspended_flag or suspended
-            if withheld:
                 self._actions.record(cid, kind="suspend", reason=NON_PAYMENT, actor=actor, note=decision.reason,
                                      status="withheld", details={"withheld_by": withheld},
                                      correlation_id=correlation_id)
+            else:
+                action = self._suspension.suspend_locked(cid, reason=NON_PAYMENT, actor=actor, asker=Asker.AUTOMATIC,
+                                                         note=decision.reason, correlation_id=correlation_id)
+                shadow, proposed = action.status == "shadow", action.status == "proposed"
+                withheld = "kill_switch" if action.status == "withheld" else None
+                # A failed PATCH is not a suspension: the account stays unmarked and the next scan tries again.
+                suspended = in_force(action)
+                suspended_flag = suspended_flag or suspended
+        requested = False
+        if self._stage_requests is not None:
+            verdict = self._stage_requests.file(change, summary, as_of, actor=actor, correlation_id=correlation_id)
+            requested = verdict is Verdict.WRITE
         if change.restore:
             self._suspension.restore_locked(cid, reason=NON_PAYMENT, actor=actor, note=decision.reason,
                                             correlation_id=correlation_id)
             restored, suspended_flag = True, False
         since = as_of if change.to_stage != change.from_stage else (row.stage_since or as_of)
         self._accounts.set_stage(cid, change.to_stage, since=since, suspended_for_non_payment=suspended_flag)
-        return Applied(change, suspended, restored, withheld, shadow)
+        return Applied(change, suspended, restored, withheld, shadow, proposed, requested)

@@ -2,7 +2,9 @@
 
 Reads only the `accounts` index (16 partitions at once, streamed); a customer whose decision changed is re-read
 from its ledger and acted on through the collections enforcer, a few customers at a time. One scan runs at a time
-(a lease); a second one waits briefly, then gives up with LeaseHeld. Every real run writes a `runs` row.
+(a lease); a second one gives up with LeaseHeld. The lease lasts as long as the Functions host lets the function
+run (host.json `functionTimeout`, 10 minutes), is renewed while the scan goes on, and a scan that loses it stops
+acting at once. Every real run writes a `runs` row.
 A dry run (preview) decides the same way and changes nothing.
 """
 
@@ -22,7 +24,7 @@ from lib.domain.collections_plan import PlannedChange, plan_change
 from lib.domain.policy import CollectionsPolicy
 from lib.services.collections import CollectionsEnforcer, SuspensionBudget
 from lib.store.accounts import AccountRow, Accounts
-from lib.store.leases import Leases
+from lib.store.leases import LeaseKeeper, LeaseLost, Leases
 from lib.store.runs import RunLog
 from lib.telemetry import telemetry
 
@@ -30,6 +32,9 @@ log = logging.getLogger("csp_guard.scan")
 JOB = "delinquency_scan"
 CAP_MESSAGE = "blast-radius cap reached"  # operators' alerts match this text
 LIST_LIMIT = 1000  # changes listed in a report; all are counted
+# host.json's functionTimeout: the host stops a run after this, so a lease held longer would only block the next one
+# (tests/unit/services/test_leases_sizing.py keeps the two equal).
+SCAN_LEASE = timedelta(minutes=10)
 
 
 @dataclass
@@ -43,6 +48,8 @@ class ScanReport:
     changed: int = 0
     suspended: int = 0
     shadow_suspensions: int = 0  # decided and recorded in shadow mode; nothing called
+    proposed: int = 0  # review mode: suspensions waiting for an operator
+    service_requests: int = 0  # queued by a stage's service_request action
     restored: int = 0
     notified: int = 0
     withheld: Counter[str] = field(default_factory=Counter)
@@ -59,7 +66,8 @@ class ScanReport:
 
     def counts(self) -> dict[str, Any]:
         return {"accounts": self.accounts, "stages": dict(self.stages), "changed": self.changed,
-                "suspended": self.suspended, "shadow_suspensions": self.shadow_suspensions,
+                "suspended": self.suspended, "shadow_suspensions": self.shadow_suspensions, "proposed": self.proposed,
+                "service_requests": self.service_requests,
                 "restored": self.restored, "notified": self.notified,
                 "withheld": dict(self.withheld), "errors": len(self.errors), "seconds": round(self.seconds, 3)}
 
@@ -73,7 +81,7 @@ class ScanReport:
 class ScanSettings:
     max_suspensions: int
     workers: int = 8
-    lease_for: timedelta = timedelta(minutes=30)
+    lease_for: timedelta = SCAN_LEASE
 
 
 class DelinquencyScan:
@@ -97,12 +105,20 @@ class DelinquencyScan:
 
     def run(self, as_of: datetime, *, actor: str = JOB, correlation_id: str | None = None) -> ScanReport:
         lease = self._leases.acquire(JOB, duration=self._settings.lease_for)
+        with LeaseKeeper(self._leases, lease, self._settings.lease_for) as keeper:
+            return self._run_leased(keeper, as_of, actor, correlation_id)
+
+    def _run_leased(self, keeper: LeaseKeeper, as_of: datetime, actor: str,
+                    correlation_id: str | None) -> ScanReport:
         report = ScanReport(as_of=as_of, dry_run=False)
         started = time.perf_counter()
         report.run_id = self._runs.start(JOB, correlation_id=correlation_id)
         budget = SuspensionBudget(self._settings.max_suspensions)
         try:
-            self._act_on_changes(report, budget, actor, correlation_id)
+            self._act_on_changes(report, budget, actor, correlation_id, keeper)
+        except LeaseLost as exc:
+            report.stopped = f"scan lease lost: {exc}"
+            log.error("%s", report.stopped)
         except Exception as exc:  # the run is recorded as failed whatever went wrong
             report.errors.append(f"scan aborted: {type(exc).__name__}: {exc}")
             raise
@@ -113,17 +129,17 @@ class DelinquencyScan:
                 log.error("%s", report.stopped)
             report.seconds = time.perf_counter() - started
             self._runs.finish(JOB, report.run_id, status=report.status, counts=report.counts(), errors=report.errors)
-            self._leases.release(lease)
         return report
 
     def _act_on_changes(self, report: ScanReport, budget: SuspensionBudget, actor: str,
-                        correlation_id: str | None) -> None:
+                        correlation_id: str | None, keeper: LeaseKeeper) -> None:
         window = threading.BoundedSemaphore(self._settings.workers * 4)  # keeps memory flat while streaming
         pending: list[Future[None]] = []
         with ThreadPoolExecutor(max_workers=self._settings.workers, thread_name_prefix="scan-act") as pool:
             for row, change in self._changes(report):
                 if change is None and not row.reevaluate:
                     continue
+                keeper.ensure_held()  # another scan took over: stop deciding (pending work finishes below)
                 window.acquire()
                 future = pool.submit(self._apply, report, row, budget, actor, correlation_id)
                 future.add_done_callback(lambda _: window.release())
@@ -147,6 +163,8 @@ class DelinquencyScan:
                 report.notified += int(applied.change.notify)
             report.suspended += int(applied.suspended)
             report.shadow_suspensions += int(applied.shadow)
+            report.proposed += int(applied.proposed)
+            report.service_requests += int(applied.service_request)
             report.restored += int(applied.restored)
             if applied.withheld:
                 report.withheld[applied.withheld] += 1

@@ -3,8 +3,11 @@
 Fed by the `fraud_events_poll` timer (Partner Center fraud events since a watermark, and usage summaries) and at
 once by Partner Center's `azure-fraud-event-detected` webhook; both go through `review_customer`, so a missed
 webhook is caught by the poll and an event seen by both is handled once (each case remembers its event ids).
-A customer has at most one open case; new findings join it. Suspension for `fraud` respects shadow mode and the
-kill switch, but not the non-payment cap: a fraudster is stopped however many there are.
+A customer has at most one open case; new findings join it. Each review runs under the customer's lock, so the
+webhook, the poll and duplicate deliveries of one event open one case and ask for one service request. Suspension
+for `fraud`, service requests and default budgets are automatic writes: the write gate decides (shadow and the
+kill switch record only, review mode proposes); the non-payment cap does not apply: a fraudster is stopped however
+many there are. The poll also hands each customer's usage to `DefaultBudgets` (prevention_budgets.py).
 """
 
 from __future__ import annotations
@@ -29,9 +32,13 @@ from lib.domain.policy import CollectionsPolicy
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.errors import NotFoundError, PartnerCenterError
 from lib.partner_center.models import FraudEvent, UsageSummary
+from lib.services.prevention_budgets import DefaultBudgets, onboarded_at, parse_time
+from lib.services.service_request_text import rule_phrase
 from lib.services.service_requests import ServiceRequestService
-from lib.services.suspension import SuspensionService
+from lib.services.suspension import SuspensionService, in_force
+from lib.services.write_gate import Asker, Verdict
 from lib.store.cases import Case, Cases
+from lib.store.leases import LeaseHeld, LeaseLost
 from lib.store.ledger import LedgerBook
 from lib.store.runs import RunLog
 from lib.store.usage_history import UsageHistory
@@ -50,9 +57,12 @@ class FraudReport:
     findings: int = 0
     cases_opened: int = 0
     suspended: int = 0
-    withheld: int = 0
+    withheld: int = 0  # held back by the kill switch
+    shadow: int = 0  # decided and recorded in shadow mode
+    proposed: int = 0  # review mode: waiting for an operator
     service_requests_queued: int = 0
     budgets_set: int = 0
+    budgets_held: int = 0  # a new customer's default budget the gate recorded or proposed instead
     errors: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
@@ -62,7 +72,7 @@ class FraudReport:
 class FraudDetection:
     def __init__(self, policy: CollectionsPolicy, partner_center: PartnerCenterClient, cases: Cases,
                  ledger: LedgerBook, suspension: SuspensionService, service_requests: ServiceRequestService,
-                 *, paused: bool, usage_history: UsageHistory | None = None) -> None:
+                 *, usage_history: UsageHistory | None = None) -> None:
         self._usage_history = usage_history
         self._policy = policy
         self._pc = partner_center
@@ -70,7 +80,6 @@ class FraudDetection:
         self._ledger = ledger
         self._suspension = suspension
         self._service_requests = service_requests
-        self._paused = paused
 
     def review_events(self, events: Iterable[FraudEvent], report: FraudReport, *, source: str,
                       correlation_id: str | None = None, now: datetime | None = None) -> None:
@@ -89,7 +98,12 @@ class FraudDetection:
     def review_customer(self, customer_id: str, events: list[FraudEvent], report: FraudReport, *, source: str,
                         correlation_id: str | None = None, now: datetime | None = None,
                         usage: UsageSummary | None = None) -> Case | None:
-        now = now or datetime.now(UTC)
+        with self._suspension.locks.hold(customer_id):
+            return self._review_locked(customer_id, events, report, source=source, correlation_id=correlation_id,
+                                       now=now or datetime.now(UTC), usage=usage)
+
+    def _review_locked(self, customer_id: str, events: list[FraudEvent], report: FraudReport, *, source: str,
+                       correlation_id: str | None, now: datetime, usage: UsageSummary | None) -> Case | None:
         cases = self._cases.for_customer(customer_id)
         handled = {event_id for case in cases for event_id in case.event_ids}
         fresh = [e for e in events if e.event_id and e.event_id not in handled]
@@ -98,13 +112,15 @@ class FraudDetection:
         cost = usage.total_cost if usage is not None else self._usage(customer_id, correlation_id)
         history = self._usage_history.record(customer_id, self._month(now), cost) if self._usage_history else {}
         months = sorted(m for m in history if m < self._month(now))
+        onboarded = (onboarded_at(self._pc, customer_id, correlation_id)
+                     if cost > self._policy.fraud.new_customer_spend_limit else None)
         signals = FraudSignals(
             customer_id=customer_id, as_of=now, currency=self._policy.currency,
             partner_center_events=tuple(_event(e) for e in fresh),
             current_month_cost=cost,
             trailing_monthly_costs=tuple(history[m] for m in months[-3:]),
             previous_month_cost=history[months[-1]] if months else None,
-            onboarded_at=self._onboarded_at(customer_id, cost, correlation_id),
+            onboarded_at=onboarded,
             summary=self._ledger.load(customer_id).summary,
         )
         findings = [f for f in evaluate_fraud(signals, self._policy.fraud)
@@ -115,45 +131,23 @@ class FraudDetection:
         case = self._record(customer_id, cases, findings, [e.event_id for e in fresh], source, report)
         suspend, request = actions_for(findings, self._policy.fraud)
         if suspend:
-            if self._paused:
-                report.withheld += 1
+            action = self._suspension.suspend_locked(
+                customer_id, reason="fraud", actor=source, asker=Asker.AUTOMATIC,
+                note=f"case {case.case_id}: " + "; ".join(f.evidence for f in findings), correlation_id=correlation_id)
+            report.suspended += int(in_force(action))
+            report.withheld += int(action.status == "withheld")
+            report.shadow += int(action.status == "shadow")
+            report.proposed += int(action.status == "proposed")
+            if action.status == "withheld":
                 log.warning("fraud suspension of %s withheld by ENFORCEMENT_PAUSED", customer_id)
-            else:
-                action = self._suspension.suspend(customer_id, reason="fraud", actor=JOB,
-                                                  note=f"case {case.case_id}: " + "; ".join(f.evidence
-                                                                                            for f in findings),
-                                                  correlation_id=correlation_id)
-                report.suspended += int(action.status in ("confirmed", "failed", "noop", "shadow"))
         if request and case.service_request_id is None:
-            self._service_requests.enqueue(case)
-            report.service_requests_queued += 1
+            verdict = self._service_requests.request(case, asker=Asker.AUTOMATIC, actor=source,
+                                                     correlation_id=correlation_id)
+            report.service_requests_queued += int(verdict is Verdict.WRITE)
         return case
-
-    def apply_prevention(self, usage: UsageSummary, report: FraudReport, correlation_id: str | None = None) -> None:
-        """Gives a customer without a spending budget the policy's default, so overspend is warned early."""
-        budget = self._policy.prevention.new_customer_budget
-        if budget <= 0 or usage.budget is not None:
-            return
-        try:
-            self._pc.set_usage_budget(usage.customer_id, budget, correlation_id=correlation_id)
-            report.budgets_set += 1
-        except PartnerCenterError as exc:
-            report.errors.append(f"{usage.customer_id}: budget: {exc}")
 
     def _month(self, now: datetime) -> str:
         return now.astimezone(self._policy.zone).strftime("%Y-%m")
-
-    def _onboarded_at(self, customer_id: str, cost: int, correlation_id: str | None) -> datetime | None:
-        """When the customer's first subscription began; only looked up when the spend could matter."""
-        if cost <= self._policy.fraud.new_customer_spend_limit:
-            return None
-        try:
-            starts = [s.creation_date for s in self._pc.list_subscriptions(customer_id, correlation_id=correlation_id)
-                      if s.creation_date]
-        except PartnerCenterError:
-            return None
-        parsed = [_parse_time(text) for text in starts]
-        return min((p for p in parsed if p is not None), default=None)
 
     def _usage(self, customer_id: str, correlation_id: str | None) -> int:
         try:
@@ -169,7 +163,7 @@ class FraudDetection:
             report.cases_opened += 1
             top = max(findings, key=lambda f: {"low": 1, "medium": 2, "high": 3}[f.severity])
             return self._cases.open(
-                customer_id, reason="fraud", title=f"Suspected fraud: {top.rule_id.replace('_', ' ')}",
+                customer_id, reason="fraud", title=f"Suspected fraud: {rule_phrase(top.rule_id)}",
                 description="\n".join(f"[{f.severity}] {f.evidence}" for f in findings),
                 severity=request_severity(findings), source=source, findings=payload, event_ids=event_ids)
         updated = dataclasses.replace(
@@ -178,16 +172,8 @@ class FraudDetection:
         return self._cases.save(updated)
 
 
-def _parse_time(text: str) -> datetime | None:
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
 def _event(event: FraudEvent) -> PartnerCenterFraudEvent:
-    when = _parse_time(event.event_time) or datetime.now(UTC)
+    when = parse_time(event.event_time) or datetime.now(UTC)
     return PartnerCenterFraudEvent(event.event_id, event.subscription_id, event.event_type, event.event_status,
                                    when, event.severity)
 
@@ -201,9 +187,10 @@ def _already_found(cases: list[Case], finding: Finding) -> bool:
 class FraudPoll:
     """The timer's work: fraud events since the stored watermark, and usage for customers with Azure plans."""
 
-    def __init__(self, detection: FraudDetection, partner_center: PartnerCenterClient, runs: RunLog,
-                 watermarks: Watermarks) -> None:
+    def __init__(self, detection: FraudDetection, budgets: DefaultBudgets, partner_center: PartnerCenterClient,
+                 runs: RunLog, watermarks: Watermarks) -> None:
         self._detection = detection
+        self._budgets = budgets
         self._pc = partner_center
         self._runs = runs
         self._watermarks = watermarks
@@ -245,10 +232,10 @@ class FraudPoll:
             return
         try:
             if usage is not None:
-                self._detection.apply_prevention(usage, report, correlation_id)
+                self._budgets.apply(usage, report, correlation_id)
             if events or usage is not None:
                 self._detection.review_customer(customer_id, events, report, source=JOB,
                                                 correlation_id=correlation_id,
                                                 usage=usage or UsageSummary(customer_id, 0, "CNY"))
-        except PartnerCenterError as exc:
+        except (PartnerCenterError, LeaseHeld, LeaseLost) as exc:  # the watermark stays: the next poll retries
             report.errors.append(f"{customer_id}: {exc}")

@@ -1,12 +1,12 @@
-"""The slice of the Partner Center client that suspension needs; the real client fits it, and unit tests can
-pass their own small fake."""
+"""The slice of the Partner Center client that suspension reads; the real client fits it, and unit tests can
+pass their own small fake. Writes go through the write gate (lib/services/write_gate.py), never through here."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Protocol
 
-from lib.partner_center.models import CallResult, Subscription
+from lib.partner_center.models import Subscription
 
 
 class SubscriptionsPort(Protocol):
@@ -15,8 +15,4 @@ class SubscriptionsPort(Protocol):
 
     def get_subscription(self, customer_id: str, subscription_id: str, *,
                          correlation_id: str | None = None) -> Subscription:
-        ...
-
-    def set_subscription_status(self, customer_id: str, subscription: Subscription, status: str, *,
-                                correlation_id: str | None = None) -> CallResult[Subscription]:
         ...

@@ -1,7 +1,9 @@
 """Reconcile: finish what was left pending, and compare what we believe with what Partner Center says.
 
 - Every open action (an intent a crash interrupted, or a failure) is completed through the suspension service,
-  which re-reads Partner Center first and so never repeats a change that already landed.
+  which re-reads Partner Center first and so never repeats a change that already landed, and sends a new PATCH
+  only where the write gate allows an automatic write now. Retries are bounded by the attempts counted on the
+  action: after MAX_ATTEMPTS the action is `abandoned` and an alert is raised.
 - Every subscription csp-guard holds a reason for, or suspended, is compared with Partner Center. A subscription
   reactivated or suspended by hand is recorded as drift and left alone: csp-guard never overrides an operator's
   change made in Partner Center.
@@ -17,10 +19,12 @@ from typing import Any, Protocol
 
 from lib.partner_center.errors import NotFoundError, PartnerCenterError
 from lib.partner_center.models import ServiceRequest, Subscription
+from lib.services.ops_alerts import LoggingOpsAlerts, OpsAlerts
 from lib.services.partner_center_port import SubscriptionsPort
 from lib.services.suspension import SuspensionService
-from lib.store.actions import Actions
+from lib.store.actions import Action, Actions
 from lib.store.cases import Cases
+from lib.store.leases import LeaseHeld, LeaseLost
 from lib.store.runs import RunLog
 from lib.store.subscriptions import Subscriptions, SubscriptionState
 
@@ -30,7 +34,10 @@ log = logging.getLogger("csp_guard.reconcile")
 class ServiceRequestReader(Protocol):
     def get_service_request(self, request_id: str, *, correlation_id: str | None = None) -> ServiceRequest:
         ...
+
+
 JOB = "reconcile"
+MAX_ATTEMPTS = 4  # the first try and three retries by reconcile
 SETTLE = timedelta(seconds=60)  # leave actions this young to the request still working on them
 
 
@@ -38,19 +45,23 @@ SETTLE = timedelta(seconds=60)  # leave actions this young to the request still 
 class ReconcileReport:
     completed: int = 0
     still_failing: int = 0
+    held: int = 0  # left open: the gate does not allow an automatic write now
+    abandoned: int = 0
     service_requests_updated: int = 0
     drift: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
-        return {"completed": self.completed, "still_failing": self.still_failing, "drift": len(self.drift),
+        return {"completed": self.completed, "still_failing": self.still_failing, "held": self.held,
+                "abandoned": self.abandoned, "drift": len(self.drift),
                 "service_requests_updated": self.service_requests_updated, "errors": len(self.errors)}
 
 
 class Reconciler:
     def __init__(self, partner_center: SubscriptionsPort, suspension: SuspensionService, actions: Actions,
                  subscriptions: Subscriptions, runs: RunLog, cases: Cases | None = None,
-                 service_requests: ServiceRequestReader | None = None) -> None:
+                 service_requests: ServiceRequestReader | None = None, alerts: OpsAlerts | None = None) -> None:
+        self._alerts = alerts or LoggingOpsAlerts()
         self._cases = cases
         self._service_requests = service_requests
         self._pc = partner_center
@@ -66,7 +77,7 @@ class Reconciler:
         status = "succeeded"
         try:
             self._complete_open_actions(report, now)
-            if self._suspension.enforcing:
+            if self._suspension.gate.mode != "shadow":
                 self._compare_with_partner_center(report)
             if self._cases is not None:
                 self._sync_service_requests(report)
@@ -75,7 +86,7 @@ class Reconciler:
             status = "failed"
             raise
         finally:
-            if report.errors or report.still_failing:
+            if report.errors or report.still_failing or report.abandoned:
                 status = "failed"
             self._runs.finish(JOB, run_id, status=status, counts=report.counts(), errors=report.errors)
         return report
@@ -88,13 +99,30 @@ class Reconciler:
                 continue
             try:
                 done = self._suspension.complete(action)
-            except PartnerCenterError as exc:
+            except (PartnerCenterError, LeaseHeld, LeaseLost) as exc:  # left open: the next run tries again
                 report.errors.append(f"{action.customer_id}/{action.action_id}: {exc}")
                 continue
-            if done.status == "confirmed":
+            if done.status in ("confirmed", "superseded"):
                 report.completed += 1
+            elif any("held_by" in t for t in done.targets):
+                report.held += 1
+            elif done.attempts >= MAX_ATTEMPTS:
+                self._abandon(done, report)
             else:
                 report.still_failing += 1
+
+    def _abandon(self, action: Action, report: ReconcileReport) -> None:
+        self._actions.update(action, status="abandoned")
+        report.abandoned += 1
+        failed = [t for t in action.targets if t.get("outcome") in ("failed", "pending")]
+        self._alerts.raise_alert(
+            "reconcile_gave_up",
+            f"{action.kind} of customer {action.customer_id} ({action.reason}) still failing after "
+            f"{action.attempts} attempts; left for an operator",
+            {"customer_id": action.customer_id, "action_id": action.action_id, "kind": action.kind,
+             "reason": action.reason, "attempts": action.attempts,
+             "subscriptions": [{"subscription_id": t.get("subscription_id"), "error": t.get("error")}
+                               for t in failed]})
 
     def _compare_with_partner_center(self, report: ReconcileReport) -> None:
         by_customer: dict[str, list[SubscriptionState]] = {}
@@ -145,6 +173,8 @@ class Reconciler:
 
     def _compare(self, report: ReconcileReport, state: SubscriptionState, sub: Subscription | None) -> None:
         found = "deleted" if sub is None else sub.status
+        if state.unanswered_request_id and found == "suspended":
+            return  # our own PATCH that ended without an answer, and landed: completing its action adopts it
         drift = None
         if state.suspended_by_us and found == "active":
             drift = "reactivated outside csp-guard"

@@ -1,10 +1,13 @@
 """21Vianet service requests about suspicious activity, created exactly once per case.
 
-Operators and the fraud poll open a case and enqueue a message; the queue function creates the service request
-through Partner Center. Exactly once, even when the message is delivered twice or the function crashes after the
-POST: the request's title carries the case id, the case row keeps the created id, and before creating anything the
-function checks the case row and then Partner Center's own list of service requests for that case id. Everything
-for one customer runs under the customer's lock.
+Operators, the fraud rules and the policy's `service_request` stage action open a case and ask for a request. The
+write gate decides first: allowed, a message goes on the queue (carrying who asked); recorded only or proposed, an
+action row says so and nothing is queued. The queue function asks the gate again (the mode may have changed while
+the message waited), then creates the service request through Partner Center with a title and description
+21Vianet can act on (service_request_text.py). Exactly once, even when the message is delivered twice or the
+function crashes after the POST: the request's title carries the case id, the case row keeps the created id, and
+before creating anything the function checks the case row and then Partner Center's own list of service requests
+for that case id. Everything for one customer runs under the customer's lock.
 """
 
 from __future__ import annotations
@@ -19,15 +22,28 @@ from typing import Any
 
 from lib.domain.event_fields import EventValidationError, customer_id_field
 from lib.partner_center.client import PartnerCenterClient
+from lib.partner_center.errors import NotFoundError
+from lib.services.service_request_text import (
+    RequestFacts,
+    concerned_subscriptions,
+    plain_title,
+    request_description,
+    request_title,
+)
+from lib.services.write_gate import Asker, Verdict, WriteGate, WriteKind
+from lib.store.actions import Actions
 from lib.store.cases import Case, Cases
 from lib.store.errors import ConcurrencyConflict
 from lib.store.leases import CustomerLocks
 from lib.store.queues import MessageQueue
+from lib.store.subscriptions import Subscriptions
 
 log = logging.getLogger("csp_guard.service_requests")
 SEVERITIES = ("Minimal", "Moderate", "Critical")
 TOPIC_NAME_HINTS = ("fraud", "suspicious", "欺诈", "可疑")
-MAX_TITLE = 200
+REQUEST = WriteKind.SERVICE_REQUEST
+__all__ = ["InvalidMessage", "NoSupportTopic", "ServiceRequestMessage", "ServiceRequestService", "UnknownCase",
+           "parse_message", "request_title"]
 
 
 class InvalidMessage(ValueError):
@@ -38,6 +54,10 @@ class NoSupportTopic(RuntimeError):
     pass
 
 
+class UnknownCase(LookupError):
+    """An operator named a case the customer does not have."""
+
+
 @dataclass(frozen=True)
 class ServiceRequestMessage:
     case_id: str
@@ -46,6 +66,7 @@ class ServiceRequestMessage:
     description: str
     severity: str
     support_topic_id: str | None = None
+    asker: str = Asker.AUTOMATIC.value  # who asked; a message from before this field is taken as automatic
 
     def as_json(self) -> dict[str, Any]:
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
@@ -70,31 +91,55 @@ def parse_message(body: bytes) -> ServiceRequestMessage:
     topic = data.get("support_topic_id")
     if topic is not None and (not isinstance(topic, str) or not topic):
         raise InvalidMessage("support_topic_id must be a non-empty string when given")
+    asker = data.get("asker", Asker.AUTOMATIC.value)
+    if asker not in (Asker.AUTOMATIC.value, Asker.OPERATOR.value):
+        raise InvalidMessage(f"asker must be automatic or operator, got {asker!r}")
     return ServiceRequestMessage(data["case_id"], customer, data["title"].strip(), data["description"],
-                                 data["severity"], topic)
-
-
-def request_title(case_id: str, title: str) -> str:
-    """The case id leads the title, so Partner Center's own list can tell whether a case was already reported."""
-    return f"[{case_id}] {title}"[:MAX_TITLE]
+                                 data["severity"], topic, asker)
 
 
 class ServiceRequestService:
-    def __init__(self, partner_center: PartnerCenterClient, cases: Cases, queue: MessageQueue, locks: CustomerLocks,
-                 *, topic_id: str | None, agent_locale: str,
-                 after_post: Callable[[str], None] | None = None) -> None:
+    def __init__(self, partner_center: PartnerCenterClient, gate: WriteGate, cases: Cases, queue: MessageQueue,
+                 locks: CustomerLocks, actions: Actions, subscriptions: Subscriptions, *, topic_id: str | None,
+                 agent_locale: str, after_post: Callable[[str], None] | None = None) -> None:
         self._pc = partner_center
+        self._gate = gate
         self._cases = cases
         self._queue = queue
         self._locks = locks
+        self._actions = actions
+        self._subscriptions = subscriptions
         self._topic_id = topic_id
         self._locale = agent_locale
         self._after_post = after_post  # tests inject a crash here
         self._topic_lock = threading.Lock()
 
-    def enqueue(self, case: Case) -> None:
-        message = ServiceRequestMessage(case.case_id, case.customer_id, case.title, case.description, case.severity)
-        self._queue.send_json(message.as_json())
+    def request(self, case: Case, *, asker: Asker, actor: str, correlation_id: str | None = None) -> Verdict:
+        """Asks for a service request about `case`: queued when the gate allows the write, else recorded as an
+        action (or a proposal) and not queued. Returns the gate's verdict."""
+        verdict = self._gate.verdict(asker, REQUEST)
+        if verdict is Verdict.WRITE:
+            message = ServiceRequestMessage(case.case_id, case.customer_id, case.title, case.description,
+                                            case.severity, asker=asker.value)
+            self._queue.send_json(message.as_json())
+        else:
+            self._held_back(case, verdict, asker, actor, correlation_id)
+        return verdict
+
+    def operator_request(self, customer_id: str, *, title: str, description: str, severity: str, reason: str,
+                         case_id: str | None, actor: str) -> tuple[Case, Verdict]:
+        """`POST /api/customers/{id}/service-requests`: a new case in the operator's words (or new words for one of
+        the customer's cases), then a request asked for by an operator."""
+        if case_id is not None:
+            found = self._cases.get(customer_id, case_id)
+            if found is None:
+                raise UnknownCase(f"no case {case_id} for this customer")
+            case = self._cases.save(dataclasses.replace(found, title=title, description=description,
+                                                        severity=severity))
+        else:
+            case = self._cases.open(customer_id, reason=reason, title=title, description=description,
+                                    severity=severity, source=f"operator:{actor}")
+        return case, self.request(case, asker=Asker.OPERATOR, actor=actor)
 
     def handle(self, body: bytes, *, correlation_id: str | None = None) -> Case | None:
         """The queue function's work. Invalid messages are poisoned at once with their reason recorded; Partner
@@ -114,22 +159,51 @@ class ServiceRequestService:
         if case.service_request_id:
             log.info("case %s already has service request %s", case.case_id, case.service_request_id)
             return case
-        title = request_title(case.case_id, message.title)
+        asker = Asker(message.asker)
+        verdict = self._gate.verdict(asker, REQUEST)
+        if verdict is not Verdict.WRITE:
+            # The mode changed while the message waited: the gate's answer now is what counts.
+            self._held_back(case, verdict, asker, "create_service_request", correlation_id)
+            return case
         marker = f"[{case.case_id}]"
         existing = next((sr for sr in self._pc.list_service_requests(correlation_id=correlation_id)
                          if sr.title.startswith(marker)), None)
         if existing is not None:
             # Created before a crash (or by a concurrent delivery) and never recorded: adopt it.
             return self._record(case, existing.id, existing.status)
+        facts = self._facts(case, correlation_id)
         topic = message.support_topic_id or self._support_topic(correlation_id)
-        created = self._pc.create_service_request(title=title, description=message.description,
-                                                  severity=message.severity, support_topic_id=topic,
-                                                  agent_locale=self._locale, correlation_id=correlation_id)
+        created = self._gate.file_service_request(asker, customer_id=case.customer_id, title=plain_title(facts),
+                                                  description=request_description(facts), severity=case.severity,
+                                                  support_topic_id=topic, agent_locale=self._locale,
+                                                  correlation_id=correlation_id)
         if self._after_post is not None:
             self._after_post(created.value.id)
         log.info("service request %s created for case %s", created.value.id, case.case_id,
                  extra={"ms_request_id": created.request_id})
         return self._record(case, created.value.id, created.value.status)
+
+    def _facts(self, case: Case, correlation_id: str | None) -> RequestFacts:
+        """Who the customer is and which subscriptions the case concerns, read fresh from Partner Center."""
+        try:
+            company = self._pc.get_customer(case.customer_id, correlation_id=correlation_id).company_name
+            every = [s.id for s in self._pc.list_subscriptions(case.customer_id, correlation_id=correlation_id)]
+        except NotFoundError:
+            company, every = "", []
+        held = [s.subscription_id for s in self._subscriptions.for_customer(case.customer_id).values()
+                if case.reason in s.reasons]
+        return RequestFacts(case, company, concerned_subscriptions(case, held, every), self._locale)
+
+    def _held_back(self, case: Case, verdict: Verdict, asker: Asker, actor: str, correlation_id: str | None) -> None:
+        details = {**self._gate.why_not(asker, REQUEST), "case_id": case.case_id, "severity": case.severity}
+        if verdict is Verdict.PROPOSE:
+            self._gate.propose(case.customer_id, REQUEST, reason=case.reason, actor=actor,
+                               evidence=f"case {case.case_id}: {case.title}", details=details,
+                               correlation_id=correlation_id)
+            return
+        self._actions.record(case.customer_id, kind="service_request", reason=case.reason, actor=actor,
+                             note=f"case {case.case_id}: {case.title}", status=self._gate.record_status(asker, REQUEST),
+                             details=details, correlation_id=correlation_id)
 
     def _record(self, case: Case, request_id: str, status: str) -> Case:
         for _ in range(5):

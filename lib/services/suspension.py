@@ -8,8 +8,12 @@ Rules (DESIGN.md, Partner Center):
   one suspended by hand or by anyone else is never restored;
 - the action row (intent) is written before any call, and updated with the request ids of what was done, so a
   crash leaves an intent that reconcile finishes without ever sending a second PATCH for a done change;
-- in shadow mode a suspension is decided and recorded and nothing is called; a restore still lifts its reason and
-  reactivates what csp-guard itself suspended earlier, since keeping that would harm a customer for nothing.
+- every PATCH goes through the write gate: who asks (automatic, an operator, a restore of our own) and the mode
+  decide whether it is made, recorded only, or proposed; a restore always reactivates what csp-guard itself
+  suspended, since keeping that would harm a customer for nothing;
+- a failed suspension is not a suspension: after a definite refusal (4xx, or retries exhausted on 429/5xx) the
+  reason is not held and the account is not marked, so the next scan tries again; after a PATCH that ended without
+  an answer the reason is held with the PATCH's request id, and a `suspended` found later is taken as ours.
 All operations on one customer are serialised by a customer lock.
 """
 
@@ -17,21 +21,21 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from lib.partner_center.errors import NotFoundError, PartnerCenterError
 from lib.partner_center.models import Subscription
 from lib.services.partner_center_port import SubscriptionsPort
+from lib.services.subscription_writes import SubscriptionWrites
+from lib.services.write_gate import Asker, Verdict, WriteGate, WriteKind
 from lib.store.actions import Action, Actions
 from lib.store.leases import CustomerLocks
 from lib.store.subscriptions import Subscriptions, SubscriptionState
-from lib.telemetry import telemetry
 
-log = logging.getLogger("csp_guard.suspension")
 REASONS = ("non_payment", "fraud", "misuse", "manual")
+IN_FORCE = ("confirmed", "already_suspended", "already")  # target outcomes that leave the reason in force
+PATCH = WriteKind.SUBSCRIPTION_STATUS
 
 
 class UnknownReason(ValueError):
@@ -53,26 +57,32 @@ def check_reason(reason: object) -> str:
     return reason
 
 
+def in_force(action: Action) -> bool:
+    """The action left its reason in force on at least one subscription (a failed PATCH is not a suspension)."""
+    return any(t.get("outcome") in IN_FORCE for t in action.targets)
+
+
 class SuspensionService:
-    def __init__(self, partner_center: SubscriptionsPort, subscriptions: Subscriptions, actions: Actions,
-                 locks: CustomerLocks, *, enforcing: bool,
+    def __init__(self, partner_center: SubscriptionsPort, gate: WriteGate, subscriptions: Subscriptions,
+                 actions: Actions, locks: CustomerLocks,
                  on_reason_change: Callable[[str, str, bool], None] | None = None) -> None:
         # Told (customer, reason, held) whenever a reason is taken up or lifted, whoever asked: the collections
         # index keeps its non-payment flag from it, so a payment lifts an operator's non_payment suspension too.
         self._on_reason_change = on_reason_change
         self._pc = partner_center
+        self._one = SubscriptionWrites(partner_center, gate, subscriptions)
+        self.gate = gate
         self._subscriptions = subscriptions
         self._actions = actions
         self.locks = locks
-        self.enforcing = enforcing
 
     # --- public operations, each under the customer's lock ---
 
-    def suspend(self, customer_id: str, *, reason: str, actor: str, note: str = "",
+    def suspend(self, customer_id: str, *, reason: str, actor: str, asker: Asker, note: str = "",
                 subscription_ids: Sequence[str] | None = None, correlation_id: str | None = None) -> Action:
         check_reason(reason)
         with self.locks.hold(customer_id):
-            return self.suspend_locked(customer_id, reason=reason, actor=actor, note=note,
+            return self.suspend_locked(customer_id, reason=reason, actor=actor, asker=asker, note=note,
                                        subscription_ids=subscription_ids, correlation_id=correlation_id)
 
     def restore(self, customer_id: str, *, reason: str, actor: str, note: str = "",
@@ -84,23 +94,22 @@ class SuspensionService:
 
     # --- the same, for callers that already hold the customer's lock (the scan, the payment hook) ---
 
-    def suspend_locked(self, customer_id: str, *, reason: str, actor: str, note: str = "",
+    def suspend_locked(self, customer_id: str, *, reason: str, actor: str, asker: Asker, note: str = "",
                        subscription_ids: Sequence[str] | None = None, correlation_id: str | None = None) -> Action:
         known = self._subscriptions.for_customer(customer_id)
         wanted = set(subscription_ids) if subscription_ids else None
         record = functools.partial(self._actions.record, customer_id, kind="suspend", reason=reason, actor=actor,
                                    note=note, correlation_id=correlation_id)
-        if not self.enforcing:
-            targets = [{"subscription_id": s.subscription_id, "from": s.pc_status, "outcome": "shadow"}
-                       for s in known.values() if wanted is None or s.subscription_id in wanted]
-            return record(status="shadow", targets=targets,
-                                        details={"mode": "shadow", "note": "decided and recorded; nothing called"})
+        verdict = self.gate.verdict(asker, PATCH)
+        if verdict is not Verdict.WRITE:
+            return self._held_back(customer_id, verdict, asker, known, wanted, reason=reason, actor=actor, note=note,
+                                   correlation_id=correlation_id)
         scope = [s for s in known.values() if wanted is None or s.subscription_id in wanted]
-        if scope and (wanted is None or len(scope) == len(wanted)) and all(reason in s.reasons for s in scope):
+        if scope and (wanted is None or len(scope) == len(wanted)) and all(
+                reason in s.reasons and not s.unanswered_request_id for s in scope):
             # Asked again for what is already in force: an audit line, and no calls at all.
             return record(status="noop",
-                                        targets=[{"subscription_id": s.subscription_id, "outcome": "already"}
-                                                 for s in scope])
+                          targets=[{"subscription_id": s.subscription_id, "outcome": "already"} for s in scope])
         live = self._list(customer_id)
         if wanted is not None:
             missing = sorted(wanted - {s.id for s in live})
@@ -109,10 +118,13 @@ class SuspensionService:
             live = [s for s in live if s.id in wanted]
         targets = [{"subscription_id": s.id, "from": s.status, "to": "suspended" if s.status == "active" else s.status,
                     "outcome": "pending"} for s in live]
-        action = record(status="intent", targets=targets)
-        results = [self._suspend_one(customer_id, sub, known.get(sub.id), reason, correlation_id) for sub in live]
-        self._reason_changed(customer_id, reason, held=True)
-        return self._finish(action, results)
+        action = record(status="intent", targets=targets, details={"asker": asker.value})
+        results = [self._one.suspend(customer_id, sub, known.get(sub.id), reason, asker, correlation_id)
+                   for sub in live]
+        finished = self._finish(action, results)
+        if in_force(finished):
+            self._reason_changed(customer_id, reason, held=True)
+        return finished
 
     def restore_locked(self, customer_id: str, *, reason: str, actor: str, note: str = "",
                        correlation_id: str | None = None) -> Action:
@@ -120,105 +132,86 @@ class SuspensionService:
         affected = [s for s in known.values() if reason in s.reasons]
         record = functools.partial(self._actions.record, customer_id, kind="restore", reason=reason, actor=actor,
                                    note=note, correlation_id=correlation_id)
-        # Shadow mode holds back new suspensions only. Lifting a reason, and reactivating what csp-guard itself
-        # suspended while it was enforcing, always goes ahead: otherwise a customer who pays after a switch back
-        # to shadow would stay locked out by csp-guard's own earlier decision.
+        # Lifting a reason is our own bookkeeping, and reactivating what csp-guard itself suspended is a write the
+        # gate always allows: otherwise a customer who pays after a switch to shadow would stay locked out by
+        # csp-guard's own earlier decision.
         if not affected:
             return record(status="noop", targets=[])
         targets = [{"subscription_id": s.subscription_id, "outcome": "pending"} for s in affected]
-        action = record(status="intent", targets=targets,
-                        details={} if self.enforcing else {"mode": "shadow: undoing csp-guard's own suspension"})
-        results = [self._restore_one(state, reason, correlation_id) for state in affected]
+        action = record(status="intent", targets=targets, details={"mode": self.gate.mode})
+        results = [self._one.restore(state, reason, correlation_id) for state in affected]
         self._reason_changed(customer_id, reason, held=False)
         return self._finish(action, results)
 
     def complete(self, action: Action) -> Action:
-        """Finishes an intent or failed action (reconcile): re-checks each unfinished subscription in Partner
-        Center first, so a PATCH that did land before a crash or a lost response is never sent again."""
+        """Finishes an intent or failed action (reconcile's retry, an automatic write): re-checks each unfinished
+        subscription in Partner Center first, so a PATCH that did land before a crash or a lost answer is never
+        sent again and is taken as ours; a new PATCH is sent only where the gate allows it now."""
         with self.locks.hold(action.customer_id):
             latest = self._actions.get(action.customer_id, action.action_id) or action
             if latest.status not in ("intent", "sent", "failed"):
                 return latest
-            results: list[dict[str, Any]] = []
-            for target in latest.targets:
-                if target.get("outcome") not in ("pending", "failed"):
-                    results.append(dict(target))
-                    continue
-                results.append(self._retry_target(latest, dict(target)))
-            return self._finish(latest, results)
+            if self._superseded(latest):
+                return self._actions.update(latest, status="superseded")
+            # A restore of our own is always allowed; a suspension is re-sent only where the gate allows an
+            # automatic write now. Held back, only what needs no write is done (taking a landed PATCH as ours),
+            # and the attempt is not counted.
+            may_write = latest.kind == "restore" or self.gate.verdict(Asker.AUTOMATIC, PATCH) is Verdict.WRITE
+            results = [self._retry_target(latest, dict(t), may_write) if t.get("outcome") in ("pending", "failed")
+                       else dict(t) for t in latest.targets]
+            if not may_write and [r.get("outcome") for r in results] == [t.get("outcome") for t in latest.targets]:
+                return dataclasses.replace(latest, targets=tuple(results))  # held, and nothing learnt: no write
+            finished = self._finish(latest, results, attempted=may_write)
+            if latest.kind == "suspend" and in_force(finished) and not in_force(latest):
+                self._reason_changed(latest.customer_id, latest.reason, held=True)
+            return finished
 
     # --- one subscription ---
 
-    def _suspend_one(self, customer_id: str, sub: Subscription, state: SubscriptionState | None, reason: str,
-                     correlation_id: str | None) -> dict[str, Any]:
-        state = (state or SubscriptionState(customer_id, sub.id)).with_reason(reason)
-        state = dataclasses.replace(state, pc_status=sub.status, offer_name=sub.offer_name,
-                                    commitment_end=sub.commitment_end_date)
-        result: dict[str, Any] = {"subscription_id": sub.id, "from": sub.status}
-        if sub.status != "active":
-            # Suspended by hand, or in another state: hold our reason, but this suspension is not ours.
-            self._subscriptions.save(state)
-            return {**result, "to": sub.status, "outcome": "already_suspended" if sub.status == "suspended"
-                    else f"not_active:{sub.status}"}
-        state = self._subscriptions.save(dataclasses.replace(state, status_before="active"))
-        try:
-            call = self._pc.set_subscription_status(customer_id, sub, "suspended", correlation_id=correlation_id)
-        except PartnerCenterError as exc:
-            log.warning("suspend %s/%s failed: %s", customer_id, sub.id, exc)
-            return {**result, "to": "suspended", "outcome": "failed", "error": exc.code_text,
-                    "request_id": exc.request_id}
-        self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=True,
-                                                     suspended_at=datetime.now(UTC)))
-        telemetry.suspensions.add(1, {"reason": reason})
-        return {**result, "to": call.value.status, "outcome": "confirmed", "request_id": call.request_id}
+    def _held_back(self, customer_id: str, verdict: Verdict, asker: Asker, known: dict[str, SubscriptionState],
+                   wanted: set[str] | None, *, reason: str, actor: str, note: str,
+                   correlation_id: str | None) -> Action:
+        """Shadow mode, the kill switch or review mode: decided and recorded (or proposed); nothing called."""
+        scope = [s for s in known.values() if wanted is None or s.subscription_id in wanted]
+        details = {**self.gate.why_not(asker, PATCH), "subscription_ids": sorted(wanted) if wanted else None}
+        if verdict is Verdict.PROPOSE:
+            return self.gate.propose(customer_id, PATCH, reason=reason, actor=actor, evidence=note, details=details,
+                                     correlation_id=correlation_id)
+        status = self.gate.record_status(asker, PATCH)
+        targets = [{"subscription_id": s.subscription_id, "from": s.pc_status, "outcome": status} for s in scope]
+        return self._actions.record(customer_id, kind="suspend", reason=reason, actor=actor, note=note,
+                                    status=status, targets=targets, details=details, correlation_id=correlation_id)
 
-    def _restore_one(self, state: SubscriptionState, reason: str, correlation_id: str | None) -> dict[str, Any]:
-        state = self._subscriptions.save(state.without_reason(reason))
-        result: dict[str, Any] = {"subscription_id": state.subscription_id, "remaining": sorted(state.reasons)}
-        if state.reasons:
-            return {**result, "outcome": "still_suspended"}
-        if not state.suspended_by_us:
-            return {**result, "outcome": "not_ours"}  # suspended by hand or by someone else: left alone
-        return self._reactivate(state, result, correlation_id)
-
-    def _reactivate(self, state: SubscriptionState, result: dict[str, Any],
-                    correlation_id: str | None) -> dict[str, Any]:
-        try:
-            sub = self._pc.get_subscription(state.customer_id, state.subscription_id, correlation_id=correlation_id)
-            if sub.status != "suspended":
-                # Reactivated (or changed) outside csp-guard meanwhile: record it, do not touch it.
-                self._subscriptions.save(dataclasses.replace(state, pc_status=sub.status, suspended_by_us=False,
-                                                             drift=f"found {sub.status} when restoring"))
-                return {**result, "outcome": f"already_{sub.status}"}
-            call = self._pc.set_subscription_status(state.customer_id, sub, state.status_before or "active",
-                                                    correlation_id=correlation_id)
-        except PartnerCenterError as exc:
-            log.warning("restore %s/%s failed: %s", state.customer_id, state.subscription_id, exc)
-            return {**result, "outcome": "failed", "error": exc.code_text, "request_id": exc.request_id}
-        self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=False,
-                                                     status_before=None, suspended_at=None))
-        telemetry.restores.add(1)
-        return {**result, "to": call.value.status, "outcome": "confirmed", "request_id": call.request_id}
-
-    def _retry_target(self, action: Action, target: dict[str, Any]) -> dict[str, Any]:
+    def _retry_target(self, action: Action, target: dict[str, Any], may_write: bool) -> dict[str, Any]:
         customer_id, sub_id = action.customer_id, str(target["subscription_id"])
         state = self._subscriptions.get(customer_id, sub_id)
         if action.kind == "restore":
             if state is None or state.reasons or not state.suspended_by_us:
                 return {**target, "outcome": "superseded"}
-            return self._reactivate(state, {"subscription_id": sub_id, "remaining": []}, action.correlation_id)
-        if state is None or action.reason not in state.reasons:
+            return self._one.reactivate(state, {"subscription_id": sub_id, "remaining": []}, action.correlation_id)
+        no_answer = target.get("outcome") == "pending" or target.get("answer") == "none"
+        if no_answer and (state is None or action.reason not in state.reasons):
             return {**target, "outcome": "superseded"}  # restored since: nothing left to do
         try:
             sub = self._pc.get_subscription(customer_id, sub_id, correlation_id=action.correlation_id)
         except PartnerCenterError as exc:
             return {**target, "outcome": "failed", "error": exc.code_text, "request_id": exc.request_id}
-        if sub.status == "suspended":
-            # Our PATCH landed although we never heard back; we recorded the intent, so the suspension is ours.
-            self._subscriptions.save(dataclasses.replace(state, pc_status="suspended", suspended_by_us=True,
-                                                         suspended_at=state.suspended_at or datetime.now(UTC)))
-            return {**target, "outcome": "confirmed", "to": "suspended", "note": "found already applied"}
-        return self._suspend_one(customer_id, sub, state, action.reason, action.correlation_id)
+        if no_answer and state is not None:
+            # A crash or a lost answer: the PATCH may have landed, and if so it is ours (recorded as an intent).
+            state = dataclasses.replace(state, unanswered_request_id=state.unanswered_request_id
+                                        or str(target.get("request_id") or "?"))
+            if sub.status == "suspended":
+                return {**target, **self._one.suspend(customer_id, sub, state, action.reason, Asker.AUTOMATIC,
+                                                      action.correlation_id)}
+        if not may_write:
+            return {**target, "held_by": self.gate.why_not(Asker.AUTOMATIC, PATCH)["withheld_by"]}
+        return self._one.suspend(customer_id, sub, state, action.reason, Asker.AUTOMATIC, action.correlation_id)
+
+    def _superseded(self, action: Action) -> bool:
+        """A later decision on the same reason (a new suspension, a restore) replaces an unfinished one."""
+        return any(later.action_id > action.action_id and later.kind in ("suspend", "restore")
+                   and later.reason == action.reason and later.status not in ("shadow", "withheld", "proposed")
+                   for later in self._actions.for_customer(action.customer_id))
 
     def _reason_changed(self, customer_id: str, reason: str, *, held: bool) -> None:
         if self._on_reason_change is not None:
@@ -230,7 +223,7 @@ class SuspensionService:
         except NotFoundError as exc:
             raise CustomerNotInPartnerCenter(f"Partner Center has no customer {customer_id}") from exc
 
-    def _finish(self, action: Action, results: list[dict[str, Any]]) -> Action:
-        failed = any(r.get("outcome") == "failed" for r in results)
-        return self._actions.update(action, status="failed" if failed else "confirmed", targets=results,
-                                    attempted=True)
+    def _finish(self, action: Action, results: list[dict[str, Any]], *, attempted: bool = True) -> Action:
+        unfinished = any(r.get("outcome") in ("failed", "pending") for r in results)
+        return self._actions.update(action, status="failed" if unfinished else "confirmed", targets=results,
+                                    attempted=attempted)

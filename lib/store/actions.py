@@ -29,11 +29,13 @@ def new_action_id(now: datetime | None = None) -> str:
 class Action:
     customer_id: str
     action_id: str
-    kind: str  # suspend | restore | notify | service_request | hold | drift
+    kind: str  # suspend | restore | notify | service_request | usage_budget | hold | drift
     reason: str
     actor: str
     note: str
-    status: str  # intent | sent | confirmed | failed | shadow | noop | recorded
+    # intent | sent | confirmed | failed (open: reconcile finishes them) | abandoned (reconcile gave up) | superseded
+    # | noop | recorded | shadow, withheld (the write gate recorded it only) | proposed (review mode)
+    status: str
     targets: tuple[dict[str, Any], ...] = ()  # per subscription: id, from, to, outcome, request_id, error
     details: Mapping[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None

@@ -2,11 +2,19 @@
 
 A lease is a row (`lease`, job) holding its holder and expiry; taking it is an insert, or an ETag-guarded
 update once the previous holder's lease has expired (a crashed run does not block the next one for long).
+
+A lease cannot silently expire under work that is still going on: `LeaseKeeper` renews it (ETag-guarded, every
+third of its duration) for as long as the work holds it, and marks it lost the moment a renewal finds someone else
+holds it or the lease ran out unrenewed. Work checks `ensure_held` before each write to the outside (the write gate
+does, for the customer it writes about) and stops with LeaseLost.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,9 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from lib.store.entities import Record, Value
-from lib.store.errors import ConcurrencyConflict, EntityNotFound
+from lib.store.errors import ConcurrencyConflict, EntityNotFound, StoreError
 from lib.store.tables import Table
 
+log = logging.getLogger("csp_guard.leases")
 LEASE_PARTITION = "lease"
 
 
@@ -35,6 +44,10 @@ class LeaseHeld(RuntimeError):
         until = expires_at.isoformat() if expires_at else "unknown"
         super().__init__(f"{job} is already running ({holder}, lease until {until})")
         self.holder = holder
+
+
+class LeaseLost(RuntimeError):
+    """The lease ran out or was taken by another holder while the work went on: the work must stop."""
 
 
 class Leases:
@@ -65,6 +78,17 @@ class Leases:
                             latest.moment("expires_at") if latest else None) from None
         return Lease(job, holder, now + duration, written.etag)
 
+    def renew(self, lease: Lease, *, duration: timedelta, now: datetime | None = None) -> Lease:
+        """Extends a lease still ours (ETag-guarded); LeaseLost if anyone else wrote the row since."""
+        now = now or datetime.now(UTC)
+        try:
+            written = self._table.update_if_match(Record(LEASE_PARTITION, lease.job, etag=lease.etag),
+                                                  {"holder": lease.holder, "expires_at": now + duration},
+                                                  replace=False)
+        except (ConcurrencyConflict, EntityNotFound):
+            raise LeaseLost(f"lease {lease.job} was taken by another holder") from None
+        return Lease(lease.job, lease.holder, now + duration, written.etag)
+
     def release(self, lease: Lease) -> None:
         # If it expired and someone else took it, it is theirs now: nothing to release.
         with contextlib.suppress(ConcurrencyConflict, EntityNotFound):
@@ -72,10 +96,67 @@ class Leases:
                                         {"holder": "", "expires_at": datetime.now(UTC)})
 
 
-class CustomerLocks:
-    """Serialises the operations that change a customer's access (suspend, restore, a scan's decision).
+class LeaseKeeper:
+    """Renews one lease on a background thread while the work holding it runs; `lost` is set when it is not
+    ours any more. Storage errors during a renewal are retried until the lease would have run out."""
 
-    Held for seconds, with an expiry so a crashed holder cannot block a customer for long.
+    def __init__(self, leases: Leases, lease: Lease, duration: timedelta) -> None:
+        self._leases = leases
+        self.lease = lease
+        self._duration = duration
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{lease.job}"[:60], daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self._duration.total_seconds())
+        if not self.lost.is_set():
+            self._leases.release(self.lease)
+
+    def ensure_held(self) -> None:
+        if self.lost.is_set() or self.lease.expires_at <= datetime.now(UTC):
+            self.lost.set()
+            raise LeaseLost(f"lease {self.lease.job} is no longer held; stopping")
+
+    def _run(self) -> None:
+        interval = self._duration.total_seconds() / 3
+        while not self._stop.wait(interval):
+            try:
+                self.lease = self._leases.renew(self.lease, duration=self._duration)
+            except LeaseLost:
+                log.error("lease %s lost to another holder", self.lease.job)
+                self.lost.set()
+                return
+            except StoreError as exc:
+                if self.lease.expires_at <= datetime.now(UTC):
+                    log.error("lease %s ran out: could not renew it (%s)", self.lease.job, exc)
+                    self.lost.set()
+                    return
+                log.warning("lease %s: renewal failed, will retry: %s", self.lease.job, exc)
+
+
+# The customer locks the current thread holds, so a write can check its customer's lock is still ours.
+_held: contextvars.ContextVar[dict[str, LeaseKeeper] | None] = contextvars.ContextVar("customer_locks", default=None)
+
+
+def ensure_customer_lock(customer_id: str) -> None:
+    """LeaseLost if this thread holds the customer's lock and it was lost (no-op when it holds none)."""
+    keeper = (_held.get() or {}).get(customer_id)
+    if keeper is not None:
+        keeper.ensure_held()
+
+
+class CustomerLocks:
+    """Serialises the operations that change a customer's access (suspend, restore, a scan's decision, a fraud
+    review, a service request).
+
+    The lock lasts `duration` and is renewed while held, so one Partner Center call retrying for up to 120 s
+    cannot outlive it; a crashed holder blocks the customer for at most `duration`.
     """
 
     def __init__(self, leases: Leases, *, duration: timedelta = timedelta(minutes=2),
@@ -86,7 +167,7 @@ class CustomerLocks:
         self._sleep = sleep
 
     @contextlib.contextmanager
-    def hold(self, customer_id: str) -> Iterator[Lease]:
+    def hold(self, customer_id: str) -> Iterator[LeaseKeeper]:
         deadline = time.monotonic() + self._wait.total_seconds()
         delay = 0.05
         while True:
@@ -98,7 +179,10 @@ class CustomerLocks:
                     raise
                 self._sleep(delay)
                 delay = min(delay * 2, 1.0)
-        try:
-            yield lease
-        finally:
-            self._leases.release(lease)
+        held = dict(_held.get() or {})
+        with LeaseKeeper(self._leases, lease, self._duration) as keeper:
+            token = _held.set({**held, customer_id: keeper})
+            try:
+                yield keeper
+            finally:
+                _held.reset(token)

@@ -26,6 +26,9 @@ class SubscriptionState:
     suspended_at: datetime | None = None
     commitment_end: str | None = None
     drift: str | None = None  # what reconcile last found Partner Center doing behind our back
+    # The MS-RequestId of our suspending PATCH that ended without an answer (timeout, lost connection): if Partner
+    # Center then shows the subscription suspended, that suspension is ours.
+    unanswered_request_id: str | None = None
     etag: str | None = None
 
     def with_reason(self, reason: str) -> SubscriptionState:
@@ -72,7 +75,8 @@ def _values(state: SubscriptionState) -> dict[str, Value]:
     return {"pc_status": state.pc_status, "reasons": ",".join(sorted(state.reasons)),
             "suspended_by_us": state.suspended_by_us, "status_before": state.status_before,
             "offer_name": state.offer_name, "suspended_at": state.suspended_at,
-            "commitment_end": state.commitment_end, "drift": state.drift, "updated_at": datetime.now(UTC)}
+            "commitment_end": state.commitment_end, "drift": state.drift,
+            "unanswered_request_id": state.unanswered_request_id, "updated_at": datetime.now(UTC)}
 
 
 def _state(record: Record) -> SubscriptionState:
@@ -82,5 +86,6 @@ def _state(record: Record) -> SubscriptionState:
         reasons=reasons, suspended_by_us=bool(record.get("suspended_by_us", False)),
         status_before=record.text("status_before") or None, offer_name=record.text("offer_name"),
         suspended_at=record.moment("suspended_at"), commitment_end=record.text("commitment_end") or None,
-        drift=record.text("drift") or None, etag=record.etag,
+        drift=record.text("drift") or None, unanswered_request_id=record.text("unanswered_request_id") or None,
+        etag=record.etag,
     )

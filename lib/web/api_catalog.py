@@ -162,7 +162,8 @@ OPERATIONS: list[Operation] = [
                        "properties": {"title": {"type": "string"}, "description": {"type": "string"},
                                       "severity": {"enum": ["Minimal", "Moderate", "Critical"]},
                                       "reason": {"enum": ["fraud", "misuse"]}, "case_id": {"type": "string"}}},
-              responses={"202": "queued, with the case id", "400": "bad body", "404": "unknown case"}),
+              responses={"202": "the case id; queued, or recorded/proposed when the write gate holds it back "
+                                "(`queued`, `gate`)", "400": "bad body", "404": "unknown case"}),
     Operation("GET", "cases", "listCases", "Fraud and misuse investigations", "operator",
               query=(("status", "open, reported, resolved or confirmed"),), responses={"200": "the cases"}),
     Operation("GET", "cases/{customer_id}/{case_id}", "getCase", "One case, its findings and service request",

@@ -28,11 +28,12 @@ from lib.services.customer_view import CustomerNotFound
 from lib.services.job_runs import FutureScanRefused, ScanRunning
 from lib.services.partner_center_events import InvalidPartnerCenterEvent
 from lib.services.receive_webhook import PayloadTooLarge, WebhookNotConfigured
+from lib.services.service_requests import UnknownCase
 from lib.services.suspension import CustomerNotInPartnerCenter, UnknownReason, UnknownSubscriptions
 from lib.settings import SettingsError, get_settings
 from lib.store.entities import EntityMappingError
 from lib.store.errors import ConcurrencyConflict, StorageUnavailable
-from lib.store.leases import LeaseHeld
+from lib.store.leases import LeaseHeld, LeaseLost
 from lib.structured_logging import current_correlation_id, invocation_context
 from lib.web.operator_auth import Actor, easy_auth_enabled, operator_from_headers
 from lib.web.problems import ProblemError, check_content_length, problem_response
@@ -58,12 +59,14 @@ _ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
     (UnknownReason, 400, "invalid-reason", lambda e: {"field": "reason"}),
     (UnknownSubscriptions, 404, "unknown-subscription", lambda e: {"field": "subscription_ids"}),
     (CustomerNotInPartnerCenter, 404, "unknown-customer", _none),
+    (UnknownCase, 404, "unknown-case", lambda e: {"field": "case_id"}),
     (HoldError, 400, "invalid-hold", _none),
     (NaiveDatetimeError, 400, "invalid-time", _none),
     (ScanRunning, 409, "scan-running", _none),
     (UnknownCaseStatus, 400, "invalid-query", lambda e: {"field": "status"}),
     (FutureScanRefused, 400, "invalid-query", lambda e: {"field": "as_of"}),
     (LeaseHeld, 409, "busy", _none),
+    (LeaseLost, 409, "busy", _none),
     (AuthenticationError, 502, "partner-center-auth", _none),
     (PartnerCenterError, 502, "partner-center", lambda e: {"partner_center_code": getattr(e, "code", None),
                                                            "ms_request_id": getattr(e, "request_id", None)}),

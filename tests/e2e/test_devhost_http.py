@@ -69,7 +69,8 @@ def test_serve_with_a_bad_setting_names_it(tmp_path):
     result = subprocess.run([str(cli), "serve"], env={"ENFORCEMENT_MODE": "sometimes"}, capture_output=True,
                             text=True, timeout=60, check=False)
     assert result.returncode == 2
-    assert result.stderr.strip() == "csp-guard: setting ENFORCEMENT_MODE: 'sometimes' is not one of shadow, enforce"
+    assert result.stderr.strip() == ("csp-guard: setting ENFORCEMENT_MODE: 'sometimes' is not one of shadow, enforce, "
+                                     "review")
 
 
 def test_serve_with_a_policy_that_does_not_validate_names_the_problem_in_one_line(tmp_path):

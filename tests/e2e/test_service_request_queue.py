@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 def test_a_queued_service_request_is_created_once_by_the_queue_function(app_env, pc_sandbox):
     host = start_devhost(dict(app_env), "--no-timers")
     try:
-        customer, _ = seeded_customer(pc_sandbox)
+        customer, subs = seeded_customer(pc_sandbox)
         headers = {"x-functions-key": host.function_key}
         response = requests.post(f"{host.url}/api/customers/{customer}/service-requests", headers=headers,
                                  timeout=30, data=json.dumps({"title": "Resale of licences to third parties",
@@ -33,6 +33,8 @@ def test_a_queued_service_request_is_created_once_by_the_queue_function(app_env,
         assert case["status"] == "reported" and case["reason"] == "misuse"
         created = [c for c in sandbox_calls(pc_sandbox, method="POST") if c["path"].startswith("/v1/servicerequests")]
         assert len(created) == 1 and created[0]["body"]["title"].startswith(f"[{case_id}]")
+        for fact in (customer, "测试客户有限公司", "Seen on our reseller audit", case_id, *subs):
+            assert fact in created[0]["body"]["description"]
         listed = requests.get(f"{host.url}/api/cases?status=reported", headers=headers, timeout=10).json()["items"]
         assert case_id in {c["case_id"] for c in listed}
         bad = requests.post(f"{host.url}/api/customers/{customer}/service-requests", headers=headers, timeout=10,

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from lib.partner_center.client import PartnerCenterClient
+from lib.services.proposal_recording import ActionRowProposals
 from lib.services.suspension import SuspensionService
+from lib.services.write_gate import WriteGate
 from lib.store.actions import Actions
 from lib.store.leases import CustomerLocks, Leases
 from lib.store.subscriptions import Subscriptions
@@ -22,11 +24,12 @@ class World:
     actions: Actions
 
 
-def world(tables: TableStore, client: PartnerCenterClient, *, enforcing: bool = True) -> World:
+def world(tables: TableStore, client: PartnerCenterClient, *, mode: str = "enforce", paused: bool = False) -> World:
     subscriptions = Subscriptions(tables.table("subscriptions"))
     actions = Actions(tables.table("actions"))
     locks = CustomerLocks(Leases(tables.table("runs")), wait=timedelta(seconds=20))
-    return World(SuspensionService(client, subscriptions, actions, locks, enforcing=enforcing), subscriptions, actions)
+    gate = WriteGate(client, ActionRowProposals(actions), mode=mode, paused=paused)
+    return World(SuspensionService(client, gate, subscriptions, actions, locks), subscriptions, actions)
 
 
 def seeded_customer(sandbox, statuses=("active", "active", "active")) -> tuple[str, list[str]]:

@@ -1,9 +1,12 @@
 """The fraud poll against the sandbox and Azurite: cases, fraud suspensions, service requests, the watermark."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import requests
 
 from lib.app_context import get_context, reset_context
+from lib.services.write_gate import Asker
 from tests.fixtures.sandbox import sandbox_calls, seed
 from tests.support.suspension_world import pc_status
 
@@ -11,9 +14,10 @@ pytestmark = pytest.mark.integration
 MINER = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 
 
-def seed_miner(sandbox, *, budget=0):
+def seed_miner(sandbox, *, budget=0, created="2026-01-01T00:00:00Z"):
     seed(sandbox, [{"id": MINER, "companyName": "可疑挖矿有限公司",
-                    "subscriptions": [{"id": "az-1", "offerName": "Azure plan"}, {"id": "m365-1"}],
+                    "subscriptions": [{"id": "az-1", "offerName": "Azure plan", "creationDate": created},
+                                      {"id": "m365-1", "creationDate": created}],
                     "usage": {"totalCost": "1234.56", "budget": budget},
                     "fraudEvents": [{"eventId": "fe-1", "subscriptionId": "az-1", "eventType": "CryptoMining",
                                      "eventTime": "2026-11-20T03:14:00Z", "severity": "High"}]}])
@@ -50,12 +54,24 @@ def test_the_watermark_survives_a_restart_and_no_event_is_handled_twice(app_env,
     assert get_context().runs.last("fraud_events_poll").status == "succeeded"
 
 
-def test_a_customer_without_a_budget_gets_the_policys_default(app_env, pc_sandbox):
-    seed_miner(pc_sandbox, budget=0)
+def budget_patches(sandbox):
+    return [c for c in sandbox_calls(sandbox, method="PATCH") if c["path"].endswith("/usagebudget")]
+
+
+def test_a_new_customer_without_a_budget_gets_the_policys_default(app_env, pc_sandbox):
+    seed_miner(pc_sandbox, budget=0, created=(datetime.now(UTC) - timedelta(days=5)).isoformat())
     report = get_context().fraud_poll().run()
     assert report.budgets_set == 1
-    patched = [c for c in sandbox_calls(pc_sandbox, method="PATCH") if c["path"].endswith("/usagebudget")]
-    assert patched[0]["body"] == {"amount": "10000.00"}
+    assert [c["body"] for c in budget_patches(pc_sandbox)] == [{"amount": "10000.00"}]
+    budget = [a for a in get_context().actions.for_customer(MINER) if a.kind == "usage_budget"]
+    assert [(a.status, a.details["amount"]) for a in budget] == [("confirmed", 1_000_000)]
+
+
+def test_a_customer_onboarded_long_ago_without_a_budget_gets_none(app_env, pc_sandbox):
+    seed_miner(pc_sandbox, budget=0, created=(datetime.now(UTC) - timedelta(days=31)).isoformat())
+    report = get_context().fraud_poll().run()
+    assert report.budgets_set == 0 and report.budgets_held == 0
+    assert budget_patches(pc_sandbox) == []
 
 
 def test_the_kill_switch_withholds_fraud_suspension_but_the_case_is_opened(app_env, pc_sandbox, monkeypatch):
@@ -71,7 +87,8 @@ def test_clearing_the_case_restores_unless_non_payment_still_applies(app_env, pc
     seed_miner(pc_sandbox)
     context = get_context()
     context.fraud_poll().run()
-    context.suspension().suspend(MINER, reason="non_payment", actor="scan", subscription_ids=["m365-1"])
+    context.suspension().suspend(MINER, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan",
+                                 subscription_ids=["m365-1"])
     context.suspension().restore(MINER, reason="fraud", actor="ops")
     assert pc_status(pc_sandbox, MINER, "az-1") == "active"
     assert pc_status(pc_sandbox, MINER, "m365-1") == "suspended"
@@ -108,8 +125,6 @@ def test_usage_far_above_the_trailing_months_opens_a_case_without_suspending(app
 
 
 def test_a_brand_new_customer_running_up_a_large_bill_is_suspended(app_env, pc_sandbox):
-    from datetime import UTC, datetime, timedelta
-
     newcomer = "6b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
     created = (datetime.now(UTC) - timedelta(days=3)).isoformat()
     seed(pc_sandbox, [{"id": newcomer, "companyName": "新客户", "subscriptions": [

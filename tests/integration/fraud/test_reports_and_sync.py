@@ -9,6 +9,7 @@ import requests
 
 from lib.app_context import get_context
 from lib.services.suspension_report import suspension_report
+from lib.services.write_gate import Asker
 from tests.support.suspension_world import seeded_customer
 
 pytestmark = pytest.mark.integration
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.integration
 def test_a_long_suspension_is_reported_as_still_billed_with_data_at_risk(app_env, pc_sandbox):
     customer, subs = seeded_customer(pc_sandbox, ("active",))
     context = get_context()
-    context.suspension().suspend(customer, reason="non_payment", actor="scan")
+    context.suspension().suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
     state = context.subscriptions.get(customer, subs[0])
     context.subscriptions.save(dataclasses.replace(state, suspended_at=datetime.now(UTC) - timedelta(days=70),
                                                    commitment_end=(datetime.now(UTC) + timedelta(days=10)).isoformat()))

@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from lib.services.reconcile import Reconciler
+from lib.services.write_gate import Asker
 from lib.store.runs import RunLog
 from tests.fixtures.sandbox import fault, sandbox_calls
 from tests.support.suspension_world import pc_status, seeded_customer, world
@@ -22,7 +23,7 @@ def test_reconcile_finishes_a_failed_suspension_once_the_fault_clears(tables, pc
     customer, subs = seeded_customer(pc_sandbox, ("active",))
     w = world(tables, pc_client)
     fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=503, times=-1)
-    assert w.service.suspend(customer, reason="fraud", actor="poll").status == "failed"
+    assert w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="fraud", actor="poll").status == "failed"
     first = reconciler(tables, pc_client, w).run(now=LATER)
     assert first.still_failing == 1
     requests.delete(f"{pc_sandbox.url}/_sandbox/faults", timeout=10)
@@ -34,7 +35,7 @@ def test_reconcile_finishes_a_failed_suspension_once_the_fault_clears(tables, pc
 def test_reconcile_records_a_hand_made_reactivation_and_leaves_it(tables, pc_sandbox, pc_client):
     customer, subs = seeded_customer(pc_sandbox, ("active",))
     w = world(tables, pc_client)
-    w.service.suspend(customer, reason="non_payment", actor="scan")
+    w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
     pc_sandbox.state.subscriptions[customer][subs[0]]["status"] = "active"  # reactivated in the portal
     patches_before = len(sandbox_calls(pc_sandbox, method="PATCH"))
     report = reconciler(tables, pc_client, w).run(now=LATER)

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib.services.suspension import CustomerNotInPartnerCenter, UnknownReason, UnknownSubscriptions
+from lib.services.write_gate import Asker
 from tests.fixtures.sandbox import fault, sandbox_calls
 from tests.support.suspension_world import pc_status, seeded_customer, world
 
@@ -22,7 +23,8 @@ def test_suspend_patches_each_active_subscription_with_its_full_resource(tables,
     customer, subs = seeded_customer(pc_sandbox)
     before = {s: copy.deepcopy(pc_sandbox.state.subscriptions[customer][s]) for s in subs}
     w = world(tables, pc_client)
-    action = w.service.suspend(customer, reason="non_payment", actor="ops:alice", note="42 days overdue")
+    action = w.service.suspend(customer, asker=Asker.OPERATOR, reason="non_payment", actor="ops:alice",
+                               note="42 days overdue")
     assert action.status == "confirmed"
     assert [t["outcome"] for t in action.targets] == ["confirmed"] * 3
     calls = patches(pc_sandbox)
@@ -43,9 +45,9 @@ def test_suspend_patches_each_active_subscription_with_its_full_resource(tables,
 def test_suspending_twice_patches_once(tables, pc_sandbox, pc_client):
     customer, _ = seeded_customer(pc_sandbox)
     w = world(tables, pc_client)
-    w.service.suspend(customer, reason="non_payment", actor="scan")
+    w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
     pc_sandbox_calls_before = len(sandbox_calls(pc_sandbox))
-    again = w.service.suspend(customer, reason="non_payment", actor="scan")
+    again = w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
     assert again.status == "noop"
     assert len(sandbox_calls(pc_sandbox)) == pc_sandbox_calls_before  # no call at all for a no-op
 
@@ -53,8 +55,8 @@ def test_suspending_twice_patches_once(tables, pc_sandbox, pc_client):
 def test_restore_reactivates_only_when_no_reason_remains(tables, pc_sandbox, pc_client):
     customer, subs = seeded_customer(pc_sandbox, ("active",))
     w = world(tables, pc_client)
-    w.service.suspend(customer, reason="non_payment", actor="scan")
-    w.service.suspend(customer, reason="fraud", actor="fraud_events_poll")
+    w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
+    w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="fraud", actor="fraud_events_poll")
     restored = w.service.restore(customer, reason="non_payment", actor="payment")
     assert restored.targets[0]["outcome"] == "still_suspended"
     assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"
@@ -67,7 +69,7 @@ def test_restore_reactivates_only_when_no_reason_remains(tables, pc_sandbox, pc_
 def test_a_subscription_suspended_by_hand_is_never_restored_by_csp_guard(tables, pc_sandbox, pc_client):
     customer, subs = seeded_customer(pc_sandbox, ("suspended", "active"))
     w = world(tables, pc_client)
-    action = w.service.suspend(customer, reason="non_payment", actor="scan")
+    action = w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
     assert sorted(t["outcome"] for t in action.targets) == ["already_suspended", "confirmed"]
     w.service.restore(customer, reason="non_payment", actor="payment")
     assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"  # the hand-made suspension stays
@@ -78,7 +80,7 @@ def test_a_subscription_suspended_by_hand_is_never_restored_by_csp_guard(tables,
 def test_a_subscription_reactivated_by_hand_meanwhile_is_recorded_and_left_alone(tables, pc_sandbox, pc_client):
     customer, subs = seeded_customer(pc_sandbox, ("active",))
     w = world(tables, pc_client)
-    w.service.suspend(customer, reason="manual", actor="ops")
+    w.service.suspend(customer, asker=Asker.OPERATOR, reason="manual", actor="ops")
     pc_sandbox.state.subscriptions[customer][subs[0]]["status"] = "active"  # someone reactivated it in the portal
     action = w.service.restore(customer, reason="manual", actor="ops")
     assert action.targets[0]["outcome"] == "already_active"
@@ -89,7 +91,7 @@ def test_a_subscription_reactivated_by_hand_meanwhile_is_recorded_and_left_alone
 def test_throttling_is_waited_out_and_the_suspension_lands(tables, pc_sandbox, pc_client, pc_sleeps):
     customer, _subs = seeded_customer(pc_sandbox, ("active",))
     fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=429, times=1, retry_after=3)
-    action = world(tables, pc_client).service.suspend(customer, reason="fraud", actor="poll")
+    action = world(tables, pc_client).service.suspend(customer, asker=Asker.AUTOMATIC, reason="fraud", actor="poll")
     assert action.status == "confirmed"
     assert 3.0 in pc_sleeps.sleeps
     ids = {c["headers"]["MS-RequestId"] for c in patches(pc_sandbox)}
@@ -100,7 +102,7 @@ def test_a_persistent_failure_is_recorded_and_completed_later_without_a_second_p
     customer, subs = seeded_customer(pc_sandbox, ("active", "active"))
     fault(pc_sandbox, path=f"/subscriptions/{subs[1]}$", method="PATCH", status=500, times=-1)
     w = world(tables, pc_client)
-    action = w.service.suspend(customer, reason="non_payment", actor="scan")
+    action = w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
     assert action.status == "failed"
     outcome = {t["subscription_id"]: t for t in action.targets}
     assert outcome[subs[0]]["outcome"] == "confirmed" and outcome[subs[1]]["outcome"] == "failed"
@@ -114,23 +116,10 @@ def test_a_persistent_failure_is_recorded_and_completed_later_without_a_second_p
     assert list(w.actions.open_actions()) == []
 
 
-def test_completing_finds_a_patch_that_landed_although_its_answer_was_lost(tables, pc_sandbox, pc_client):
-    customer, subs = seeded_customer(pc_sandbox, ("active",))
-    w = world(tables, pc_client)
-    fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=500, times=-1)
-    action = w.service.suspend(customer, reason="non_payment", actor="scan")
-    assert action.status == "failed"
-    pc_sandbox.state.subscriptions[customer][subs[0]]["status"] = "suspended"  # it did land after all
-    requests_clear(pc_sandbox)
-    patch_count = len(patches(pc_sandbox))
-    done = w.service.complete(action)
-    assert done.status == "confirmed" and len(patches(pc_sandbox)) == patch_count
-    assert w.subscriptions.get(customer, subs[0]).suspended_by_us
-
-
 def test_shadow_mode_records_the_decision_and_calls_nothing(tables, pc_sandbox, pc_client):
     customer, _subs = seeded_customer(pc_sandbox)
-    action = world(tables, pc_client, enforcing=False).service.suspend(customer, reason="non_payment", actor="scan")
+    shadow = world(tables, pc_client, mode="shadow").service
+    action = shadow.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
     assert action.status == "shadow"
     assert sandbox_calls(pc_sandbox) == []
 
@@ -139,18 +128,19 @@ def test_bad_requests_record_nothing(tables, pc_sandbox, pc_client):
     customer, _ = seeded_customer(pc_sandbox)
     w = world(tables, pc_client)
     with pytest.raises(UnknownReason):
-        w.service.suspend(customer, reason="late", actor="ops")
+        w.service.suspend(customer, asker=Asker.OPERATOR, reason="late", actor="ops")
     with pytest.raises(UnknownSubscriptions):
-        w.service.suspend(customer, reason="manual", actor="ops", subscription_ids=["nope"])
+        w.service.suspend(customer, asker=Asker.OPERATOR, reason="manual", actor="ops", subscription_ids=["nope"])
     with pytest.raises(CustomerNotInPartnerCenter):
-        w.service.suspend("00000000-0000-0000-0000-000000000000", reason="manual", actor="ops")
+        w.service.suspend("00000000-0000-0000-0000-000000000000", asker=Asker.OPERATOR, reason="manual", actor="ops")
     assert w.actions.for_customer(customer) == []
     assert patches(pc_sandbox) == []
 
 
 def test_suspending_chosen_subscriptions_leaves_the_others(tables, pc_sandbox, pc_client):
     customer, subs = seeded_customer(pc_sandbox)
-    world(tables, pc_client).service.suspend(customer, reason="misuse", actor="ops", subscription_ids=[subs[1]])
+    world(tables, pc_client).service.suspend(customer, asker=Asker.OPERATOR, reason="misuse", actor="ops",
+                                             subscription_ids=[subs[1]])
     assert [pc_status(pc_sandbox, customer, s) for s in subs] == ["active", "suspended", "active"]
 
 
@@ -180,7 +170,7 @@ def test_the_subscription_is_suspended_exactly_while_some_reason_is_held(tables,
     held: set[str] = set()
     for op, reason in ops:
         if op == "suspend":
-            w.service.suspend(customer, reason=reason, actor="prop")
+            w.service.suspend(customer, asker=Asker.AUTOMATIC, reason=reason, actor="prop")
             held.add(reason)
         else:
             w.service.restore(customer, reason=reason, actor="prop")

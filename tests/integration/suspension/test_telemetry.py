@@ -4,6 +4,7 @@ import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
+from lib.services.write_gate import Asker
 from lib.telemetry import configure_telemetry, telemetry
 from tests.fixtures.sandbox import fault
 from tests.support.suspension_world import seeded_customer, world
@@ -33,7 +34,7 @@ def test_suspensions_restores_latency_and_throttles_are_counted(tables, pc_sandb
     customer, _ = seeded_customer(pc_sandbox, ("active", "active"))
     fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=429, times=1, retry_after=1)
     w = world(tables, pc_client)
-    w.service.suspend(customer, reason="fraud", actor="test")
+    w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="fraud", actor="test")
     w.service.restore(customer, reason="fraud", actor="test")
     found = points(metrics_reader)
     assert sum(p.value for p in found["csp_guard.suspensions"]) == 2

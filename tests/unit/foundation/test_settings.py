@@ -113,3 +113,9 @@ def test_enforcement_words_are_case_insensitive_and_booleans_accept_common_spell
 def test_future_as_of_is_refused_unless_allowed():
     assert settings_with().allow_future_as_of is False
     assert settings_with(ALLOW_FUTURE_AS_OF="true").allow_future_as_of is True
+
+
+def test_review_is_an_enforcement_mode_and_an_unknown_one_names_all_three():
+    assert settings_with(ENFORCEMENT_MODE="review").enforcement_mode == "review"
+    with pytest.raises(SettingsError, match=r"^ENFORCEMENT_MODE: 'later' is not one of shadow, enforce, review$"):
+        settings_with(ENFORCEMENT_MODE="later")
