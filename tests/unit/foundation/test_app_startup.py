@@ -28,7 +28,7 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(clean_settings):
     clean_settings.setenv("ENFORCEMENT_MODE", "sometimes")
     with pytest.raises(AppStartupError) as caught:
         start_app()
-    assert str(caught.value) == "setting ENFORCEMENT_MODE: 'sometimes' is not one of shadow, enforce"
+    assert str(caught.value) == "setting ENFORCEMENT_MODE: 'sometimes' is not one of shadow, enforce, review"
 
 
 def test_a_policy_that_does_not_validate_stops_start_up_with_one_line_naming_the_problem(clean_settings, tmp_path):
