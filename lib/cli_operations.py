@@ -104,11 +104,13 @@ def pc_webhooks(args: argparse.Namespace) -> int:
 
     client = get_context().partner_center
     if args.action == "show":
-        _print(client.webhook_registration() or {"registered": False})
+        registration = client.webhook_registration()
+        _print(registration.to_json() if registration else {"registered": False})
         return 0
     if not args.url:
         raise OperationError("pc-webhooks register needs --url (the app's /api/webhooks/partner-center)", EXIT_USAGE)
-    _print(client.register_webhooks(args.url, args.event or DEFAULT_PC_EVENTS))
+    _print(client.register_webhooks(args.url, args.event or DEFAULT_PC_EVENTS,
+                                    signature_in_ms_signature_header=args.ms_signature_header).to_json())
     return 0
 
 
@@ -138,6 +140,8 @@ def register(sub: Any) -> None:
     hooks.add_argument("action", choices=["register", "show"])
     hooks.add_argument("--url", help="public URL of /api/webhooks/partner-center")
     hooks.add_argument("--event", action="append", help="event to receive (repeatable; default: fraud + subscription)")
+    hooks.add_argument("--ms-signature-header", action="store_true",
+                       help="ask Partner Center to sign in x-ms-signature instead of Authorization")
     hooks.set_defaults(handler=pc_webhooks)
     demo = sub.add_parser("seed-demo", help="record a demo book of invoices and payments for the sandbox customers")
     demo.set_defaults(handler=seed_demo)

@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -24,8 +24,10 @@ from lib.partner_center.errors import (
     NotFoundError,
     PartnerCenterError,
     RetriesExhaustedError,
+    UnreadableAnswerError,
     error_from_response,
 )
+from lib.partner_center.json_fields import Fields
 from lib.partner_center.models import (
     CallResult,
     Customer,
@@ -34,6 +36,7 @@ from lib.partner_center.models import (
     Subscription,
     SupportTopic,
     UsageSummary,
+    WebhookRegistration,
 )
 from lib.partner_center.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds
 from lib.partner_center.tokens import StaticTokenProvider, TokenProvider, check_static_token_allowed
@@ -42,6 +45,9 @@ from lib.version import version
 
 log = logging.getLogger("csp_guard.partner_center")
 CONTRACT_VERSION = "v1"
+# Documented at partner-center-webhooks: the registration lives under /webhooks/v1, not under /v1.
+WEBHOOK_REGISTRATION = "/webhooks/v1/registration"
+R = TypeVar("R")
 
 
 class PartnerCenterClient:
@@ -66,31 +72,40 @@ class PartnerCenterClient:
 
     def list_customers(self, *, correlation_id: str | None = None) -> Iterator[Customer]:
         for item in self._pages(f"/v1/customers?size={self.page_size}", correlation_id):
-            yield Customer.from_json(item)
+            yield _read(Customer.from_json, item)
 
     def get_customer(self, customer_id: str, *, correlation_id: str | None = None) -> Customer:
-        return Customer.from_json(self._resource("GET", f"/v1/customers/{_seg(customer_id)}", correlation_id).value)
+        result = self._resource("GET", f"/v1/customers/{_seg(customer_id)}", correlation_id)
+        return _read(Customer.from_json, result.value, result)
 
     def list_subscriptions(self, customer_id: str, *, correlation_id: str | None = None) -> Iterator[Subscription]:
         for item in self._pages(f"/v1/customers/{_seg(customer_id)}/subscriptions", correlation_id):
-            yield Subscription.from_json(item)
+            yield _read(Subscription.from_json, item)
 
     def get_subscription(self, customer_id: str, subscription_id: str, *,
                          correlation_id: str | None = None) -> Subscription:
         path = f"/v1/customers/{_seg(customer_id)}/subscriptions/{_seg(subscription_id)}"
-        return Subscription.from_json(self._resource("GET", path, correlation_id).value)
+        result = self._resource("GET", path, correlation_id)
+        return _read(Subscription.from_json, result.value, result)
 
     def set_subscription_status(self, customer_id: str, subscription: Subscription, status: str, *,
                                 correlation_id: str | None = None) -> CallResult[Subscription]:
         """Suspend (`suspended`) or reactivate (`active`): PATCH of the full resource with only the status changed,
-        as Partner Center requires. Partner Center itself refuses other transitions (BadRequestError)."""
+        as Partner Center requires, with `If-Match: <etag>` of the resource as read (the documented request
+        carries it), so a subscription changed meanwhile answers 412 (PreconditionFailedError) instead of being
+        overwritten. Partner Center itself refuses other transitions (BadRequestError). The documented answer is
+        the resource in PascalCase (`Id`, `Status`); one that cannot be read is UnreadableAnswerError carrying the
+        request ids and the 2xx status, since Partner Center did accept the change."""
         path = f"/v1/customers/{_seg(customer_id)}/subscriptions/{_seg(subscription.id)}"
-        result = self._resource("PATCH", path, correlation_id, body=subscription.with_status(status))
-        return CallResult(Subscription.from_json(result.value), result.request_id, result.correlation_id)
+        headers = {"If-Match": subscription.etag} if subscription.etag else None
+        result = self._resource("PATCH", path, correlation_id, body=subscription.with_status(status),
+                                extra_headers=headers)
+        return CallResult(_read(Subscription.from_json, result.value, result), result.request_id,
+                          result.correlation_id)
 
     def get_usage_summary(self, customer_id: str, *, correlation_id: str | None = None) -> UsageSummary:
         result = self._resource("GET", f"/v1/customers/{_seg(customer_id)}/usagesummary", correlation_id)
-        return UsageSummary.from_json(customer_id, result.value)
+        return _read(lambda value: UsageSummary.from_json(customer_id, value), result.value, result)
 
     def set_usage_budget(self, customer_id: str, amount_minor: int, *,
                          correlation_id: str | None = None) -> CallResult[dict[str, Any]]:
@@ -101,17 +116,24 @@ class PartnerCenterClient:
 
     # --- webhook registration ---
 
-    def register_webhooks(self, url: str, events: list[str], *,
-                          correlation_id: str | None = None) -> dict[str, Any]:
-        body = {"WebhookUrl": url, "WebhookEvents": events}
+    def register_webhooks(self, url: str, events: list[str], *, signature_in_ms_signature_header: bool = False,
+                          correlation_id: str | None = None) -> WebhookRegistration:
+        """POST (first time) or PUT (an update) of `/webhooks/v1/registration` with the documented body
+        `{"WebhookUrl", "WebhookEvents"}`; `SignatureTokenToMsSignatureHeader: true` only when asked, which makes
+        Partner Center send the signature in `x-ms-signature` instead of `Authorization`."""
+        body: dict[str, Any] = {"WebhookUrl": url, "WebhookEvents": events}
+        if signature_in_ms_signature_header:
+            body["SignatureTokenToMsSignatureHeader"] = True
         method = "PUT" if self.webhook_registration(correlation_id=correlation_id) is not None else "POST"
-        return self._resource(method, "/v1/webhooks/registration", correlation_id, body=body).value
+        result = self._resource(method, WEBHOOK_REGISTRATION, correlation_id, body=body)
+        return _read(WebhookRegistration.from_json, result.value, result)
 
-    def webhook_registration(self, *, correlation_id: str | None = None) -> dict[str, Any] | None:
+    def webhook_registration(self, *, correlation_id: str | None = None) -> WebhookRegistration | None:
         try:
-            return self._resource("GET", "/v1/webhooks/registration", correlation_id).value
+            result = self._resource("GET", WEBHOOK_REGISTRATION, correlation_id)
         except NotFoundError:
             return None
+        return _read(WebhookRegistration.from_json, result.value, result)
 
     # --- fraud events and service requests ---
 
@@ -133,8 +155,8 @@ class PartnerCenterClient:
             path = f"/v1/fraudEvents?{query}PageSize={self.page_size}&PageNumber={number}"
             page = self._call("GET", path, correlation, extra_headers={"X-NewEventsModel": "true"}).value
             if not isinstance(page, list):
-                raise PartnerCenterError(f"GET /v1/fraudEvents answered with a {type(page).__name__}, not an array")
-            fresh = [event for event in (FraudEvent.from_json(item) for item in page if isinstance(item, dict))
+                raise UnreadableAnswerError(f"GET /v1/fraudEvents answered with a {type(page).__name__}, not an array")
+            fresh = [event for event in (_read(FraudEvent.from_json, item) for item in page if isinstance(item, dict))
                      if event.event_id not in seen]
             for event in fresh:
                 seen.add(event.event_id)
@@ -143,25 +165,29 @@ class PartnerCenterClient:
                 return
 
     def list_support_topics(self, *, correlation_id: str | None = None) -> list[SupportTopic]:
-        return [SupportTopic.from_json(item)
+        return [_read(SupportTopic.from_json, item)
                 for item in self._pages("/v1/servicerequests/supporttopics", correlation_id)]
 
     def create_service_request(self, *, title: str, description: str, severity: str, support_topic_id: str,
                                agent_locale: str | None = None,
                                correlation_id: str | None = None) -> CallResult[ServiceRequest]:
-        """`POST /v1/servicerequests/{agent-locale}`; severity is Minimal, Moderate or Critical."""
-        body = {"title": title, "description": description, "severity": severity, "supportTopicId": support_topic_id}
+        """`POST /v1/servicerequests/{agent-locale}` with the documented body (PascalCase `Title`, `Description`,
+        `Severity`, `SupportTopicId`); severity as documented, lower case: minimal, moderate or critical. A new
+        request's status is `none`."""
+        body = {"Title": title, "Description": description, "Severity": severity.lower(),
+                "SupportTopicId": support_topic_id, "Attributes": {"ObjectType": "ServiceRequest"}}
         path = f"/v1/servicerequests/{_seg(agent_locale or self._locale)}"
         result = self._resource("POST", path, correlation_id, body=body)
-        return CallResult(ServiceRequest.from_json(result.value), result.request_id, result.correlation_id)
+        return CallResult(_read(ServiceRequest.from_json, result.value, result), result.request_id,
+                          result.correlation_id)
 
     def list_service_requests(self, *, correlation_id: str | None = None) -> Iterator[ServiceRequest]:
         for item in self._pages("/v1/servicerequests", correlation_id):
-            yield ServiceRequest.from_json(item)
+            yield _read(ServiceRequest.from_json, item)
 
     def get_service_request(self, request_id: str, *, correlation_id: str | None = None) -> ServiceRequest:
-        return ServiceRequest.from_json(self._resource("GET", f"/v1/servicerequests/{_seg(request_id)}",
-                                                       correlation_id).value)
+        result = self._resource("GET", f"/v1/servicerequests/{_seg(request_id)}", correlation_id)
+        return _read(ServiceRequest.from_json, result.value, result)
 
     def ping(self) -> float:
         """A cheap authenticated call (one customer); returns its latency in seconds."""
@@ -179,31 +205,33 @@ class PartnerCenterClient:
         headers = dict(extra_headers or {})
         next_path, seen = path, set()
         while True:
-            page = self._call("GET", next_path, correlation, extra_headers=headers).value
-            if not isinstance(page, dict):
-                raise PartnerCenterError(f"GET {path.split('?')[0]} answered with a {type(page).__name__}, "
-                                         "not a collection")
-            yield from page.get("items") or []
-            link = (page.get("links") or {}).get("next")
-            if not link or not link.get("uri"):
+            answer = self._call("GET", next_path, correlation, extra_headers=headers)
+            page = _read(lambda value: Fields(value, "collection"), answer.value, answer)
+            items = page.get("items") or []
+            if not isinstance(items, list):
+                raise UnreadableAnswerError(f"GET {path.split('?')[0]} answered items that are not a list",
+                                            request_id=answer.request_id, correlation_id=answer.correlation_id)
+            yield from items
+            link = page.child("links").child("next")
+            if not link.text("uri"):
                 return
-            next_path = self._relative(str(link["uri"]))
-            headers = {**(extra_headers or {}),
-                       **{str(h["key"]): str(h["value"]) for h in link.get("headers") or [] if "key" in h}}
+            next_path = self._relative(link.text("uri"))
+            pairs = [Fields(h, "header") for h in link.objects("headers")]
+            headers = {**(extra_headers or {}), **{h.text("key"): h.text("value") for h in pairs if h.text("key")}}
             marker = (next_path, tuple(sorted(headers.items())))
             if marker in seen:
                 raise PartnerCenterError(f"paging of {path.split('?')[0]} loops on {next_path}")
             seen.add(marker)
 
-    def _resource(self, method: str, path: str, correlation_id: str | None, *,
-                  body: Any = None) -> CallResult[dict[str, Any]]:
+    def _resource(self, method: str, path: str, correlation_id: str | None, *, body: Any = None,
+                  extra_headers: Mapping[str, str] | None = None) -> CallResult[dict[str, Any]]:
         """A call whose answer must be one JSON object (a resource)."""
-        result = self._call(method, path, correlation_id, body=body)
+        result = self._call(method, path, correlation_id, body=body, extra_headers=extra_headers)
         if not isinstance(result.value, dict):
-            raise PartnerCenterError(f"{method} {path.split('?')[0]} answered with a {type(result.value).__name__}, "
-                                     "not a JSON object", request_id=result.request_id,
-                                     correlation_id=result.correlation_id)
-        return CallResult(result.value, result.request_id, result.correlation_id)
+            raise UnreadableAnswerError(f"{method} {path.split('?')[0]} answered with a "
+                                        f"{type(result.value).__name__}, not a JSON object",
+                                        request_id=result.request_id, correlation_id=result.correlation_id)
+        return CallResult(result.value, result.request_id, result.correlation_id, result.status)
 
     def _relative(self, uri: str) -> str:
         """A next link as a path under the base URL. Partner Center writes them relative, with or without /v1;
@@ -260,7 +288,8 @@ class PartnerCenterClient:
                 if response.status_code == 429:
                     telemetry.partner_center_throttles.add(1)
                 if response.status_code < 300:
-                    return CallResult(_body(response, request_id, correlation), request_id, correlation)
+                    return CallResult(_body(response, request_id, correlation), request_id, correlation,
+                                      response.status_code)
                 if response.status_code not in RETRY_STATUSES:
                     raise error_from_response(response, request_id, correlation)
             retry_after = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
@@ -287,6 +316,20 @@ def _body(response: requests.Response, request_id: str, correlation_id: str) -> 
     try:
         return response.json()
     except ValueError:
-        raise PartnerCenterError(f"Partner Center answered {response.status_code} with a body that is not JSON",
-                                 status=response.status_code, request_id=request_id,
-                                 correlation_id=correlation_id) from None
+        raise UnreadableAnswerError(f"Partner Center answered {response.status_code} with a body that is not JSON",
+                                    status=response.status_code, request_id=request_id,
+                                    correlation_id=correlation_id) from None
+
+
+def _read(parser: Callable[[Any], R], value: Any, call: CallResult[Any] | None = None) -> R:
+    """One resource parsed from an answer; whatever cannot be read becomes UnreadableAnswerError with the ids of
+    the call that brought it, so the caller records it like any other Partner Center failure."""
+    try:
+        return parser(value)
+    except UnreadableAnswerError as exc:
+        message = str(exc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a parser's slip is still a named error
+        message = f"unreadable answer: {type(exc).__name__}: {exc}"
+    raise UnreadableAnswerError(message, status=call.status if call is not None else None,
+                                request_id=call.request_id if call else None,
+                                correlation_id=call.correlation_id if call else None)

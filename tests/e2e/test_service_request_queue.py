@@ -32,7 +32,7 @@ def test_a_queued_service_request_is_created_once_by_the_queue_function(app_env,
             time.sleep(0.5)
         assert case["status"] == "reported" and case["reason"] == "misuse"
         created = [c for c in sandbox_calls(pc_sandbox, method="POST") if c["path"].startswith("/v1/servicerequests")]
-        assert len(created) == 1 and created[0]["body"]["title"].startswith(f"[{case_id}]")
+        assert len(created) == 1 and created[0]["body"]["Title"].startswith(f"[{case_id}]")
         listed = requests.get(f"{host.url}/api/cases?status=reported", headers=headers, timeout=10).json()["items"]
         assert case_id in {c["case_id"] for c in listed}
         bad = requests.post(f"{host.url}/api/customers/{customer}/service-requests", headers=headers, timeout=10,

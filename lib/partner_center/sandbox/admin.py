@@ -21,7 +21,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from lib.partner_center.sandbox.routes import INVALID_INPUT, INVALID_PROPERTY, NOT_FOUND, error_body
+from lib.partner_center.sandbox.errors import INVALID_INPUT, INVALID_PROPERTY, NOT_FOUND, error_body
 from lib.partner_center.sandbox.seed import demo_customers
 from lib.partner_center.sandbox.state import SERVICE_REQUEST_STATUSES, Fault, SandboxState, SeedError, now_iso
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-SEVERITIES = ("Minimal", "Moderate", "Critical")
+SEVERITIES = ("minimal", "moderate", "critical")  # as create-a-service-request documents them
 SERVICE_REQUEST_STATUSES = ("none", "open", "closed", "attention_needed")
 CALL_LOG_LIMIT = 10_000  # a long `make run` must not grow without bound; tests stay far below this
 
@@ -175,9 +175,28 @@ def subscription_resource(cid: str, sub: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def documented_time(text: str | None) -> str:
+    """A time as the fraud-events sample writes it: UTC without an offset, two decimals ("2021-12-08T00:25:45.69").
+    A seed may give any ISO time; one without an offset is taken as UTC."""
+    when = datetime.now(UTC)
+    if text:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when = parsed.astimezone(UTC) if parsed.tzinfo else parsed
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 10000:02d}"
+
+
+UNRESOLVED_ON = "9999-12-31T23:59:59.9970000"  # the documented sample's resolvedOn of an unresolved alert
+
+
 def fraud_event_resource(cid: str, company: str, event: dict[str, Any]) -> dict[str, Any]:
-    """A fraud alert with the documented fields of `GET /v1/fraudEvents`."""
-    when = event.get("eventTime") or now_iso()
+    """A fraud alert with every documented field of `GET /v1/fraudEvents` in the new events model (fraud_views.py
+    shows each model its own fields). A seed's `isTest: true` makes a test alert."""
+    try:
+        when = documented_time(event.get("eventTime"))
+    except ValueError:
+        raise SeedError(f"customer {cid}: eventTime {event.get('eventTime')!r} is not an ISO time") from None
+    kind = event.get("eventType", "NetworkConnectionsToCryptoMiningPools")
+    resource = event.get("resourceName", event.get("entityName", "vm-miner-01"))
     return {"eventTime": when, "eventId": event.get("eventId") or str(uuid.uuid4()),
             "partnerTenantId": "00000000-0000-0000-0000-00000000c5b0", "partnerFriendlyName": "沙箱合作伙伴",
             "customerTenantId": cid, "customerFriendlyName": company,
@@ -188,17 +207,29 @@ def fraud_event_resource(cid: str, company: str, event: dict[str, Any]) -> dict[
             "eventStatus": event.get("eventStatus", "Active"), "serviceName": "Microsoft.Compute",
             "resourceName": event.get("resourceName", event.get("entityName", "vm-miner-01")),
             "resourceGroupName": event.get("resourceGroupName", "rg-prod"), "firstOccurrence": when,
-            "lastOccurrence": event.get("lastOccurrence", when), "resolvedReason": None, "resolvedOn": None,
-            "resolvedBy": None, "eventType": event.get("eventType", "NetworkConnectionsToCryptoMiningPools"),
-            "severity": event.get("severity", "High")}
+            "lastOccurrence": event.get("lastOccurrence", when), "resolvedReason": "None",
+            "resolvedOn": UNRESOLVED_ON, "resolvedBy": "", "firstObserved": when, "lastObserved": when,
+            "eventType": kind, "severity": event.get("severity", "High"),
+            "confidenceLevel": event.get("confidenceLevel", "high"),
+            "displayName": event.get("displayName", f"{kind} on {resource}"),
+            "description": event.get("description", f"Partner Center detected {kind} on {resource}."),
+            "country": "CN", "valueAddedResellerTenantId": "", "valueAddedResellerFriendlyName": "",
+            "subscriptionName": event.get("subscriptionName", "Azure plan"),
+            "affectedResources": event.get("affectedResources", [
+                {"azureResourceId": f"/subscriptions/{event.get('subscriptionId', '')}/resourceGroups/"
+                                    f"{event.get('resourceGroupName', 'rg-prod')}/providers/Microsoft.Compute/"
+                                    f"virtualMachines/{resource}", "type": "Microsoft.Compute/virtualMachines"}]),
+            "additionalDetails": event.get("additionalDetails", {}), "isTest": bool(event.get("isTest", False)),
+            "activityLogs": []}
 
 
 def default_support_topics() -> list[dict[str, Any]]:
     return [
-        {"id": "32444671", "name": "Fraud or suspicious activity", "description": "Report suspected fraud or misuse",
+        # ids as numbers, as the documented support-topics sample writes them
+        {"id": 32444671, "name": "Fraud or suspicious activity", "description": "Report suspected fraud or misuse",
          "attributes": {"objectType": "SupportTopic"}},
-        {"id": "32444672", "name": "Billing", "description": "Invoices, payments and credits",
+        {"id": 32444672, "name": "Billing", "description": "Invoices, payments and credits",
          "attributes": {"objectType": "SupportTopic"}},
-        {"id": "32444673", "name": "Subscription management", "description": "Suspend, reactivate, cancel",
+        {"id": 32444673, "name": "Subscription management", "description": "Suspend, reactivate, cancel",
          "attributes": {"objectType": "SupportTopic"}},
     ]
