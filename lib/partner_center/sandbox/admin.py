@@ -11,8 +11,15 @@
   POST   /_sandbox/reset                      empty everything; {"demo": true} reloads the demo data
   POST   /_sandbox/config                     {"page_size": N, "rate_limit": requests per second, 0 = off}
   POST   /_sandbox/servicerequests/{id}/status  {"status": none|open|closed|attention_needed}
-  POST   /_sandbox/webhooks/deliver           sign an event like Partner Center and POST it to a webhook URL
-  GET    /_sandbox/cert/sandbox.cer           the certificate those deliveries are signed with
+  POST   /_sandbox/webhooks/deliver           sign an event like Partner Center and POST it to a webhook URL:
+                                              {"eventName", "url" (else the registered WebhookUrl), "resourceUri",
+                                              "signatureHeader": "authorization" | "x-ms-signature" (else as
+                                              registered: SignatureTokenToMsSignatureHeader), "signer":
+                                              "self-signed" (a certificate no CA issued), "certificateUrl",
+                                              "tamper", "headers"}
+  GET    /_sandbox/cert/sandbox.cer           the certificate those deliveries are signed with (issued by ca.pem)
+  GET    /_sandbox/cert/ca.pem                the sandbox's test CA (PARTNER_CENTER_WEBHOOK_CA_BUNDLE for local runs)
+  GET    /_sandbox/cert/self-signed.cer       the self-signed certificate of "signer": "self-signed"
 """
 
 from __future__ import annotations
@@ -104,19 +111,27 @@ def _deliver(server: SandboxServer, body: Any) -> tuple[int, Any]:
 
     if not isinstance(body, dict) or not body.get("eventName"):
         return 400, error_body(INVALID_PROPERTY, "eventName is required")
-    url = body.get("url") or (server.state.webhook_registration or {}).get("WebhookUrl")
+    registration = server.state.webhook_registration or {}
+    url = body.get("url") or registration.get("WebhookUrl")
     if not url:
         return 400, error_body(INVALID_PROPERTY, "no url given and no webhook registered")
+    in_ms_header = body.get("signatureHeader", "x-ms-signature" if registration.get(
+        "SignatureTokenToMsSignatureHeader") else "authorization") == "x-ms-signature"
+    self_signed = body.get("signer") == "self-signed"
+    identity = server.self_signed if self_signed else server.identity
     event = {"EventName": body["eventName"], "ResourceUri": body.get("resourceUri", ""),
              "ResourceName": body.get("resourceName", ""), "AuditUri": None, "ResourceChangeUtcDate": now_iso()}
     raw = json.dumps(event).encode("utf-8")
-    signature = server.identity.sign(raw)
+    signature = identity.sign(raw)
     if body.get("tamper"):
         raw = raw.replace(b"}", b', "tampered": true}', 1)
-    cert_url = body.get("certificateUrl") or f"{server.url}/_sandbox/cert/sandbox.cer"
-    headers = {"Content-Type": "application/json", "Authorization": f"Signature {signature}",
-               "X-MS-Certificate-Url": cert_url, "X-MS-Signature-Algorithm": "rsa-sha256",
-               **(body.get("headers") or {})}
+    cert_url = body.get("certificateUrl") or \
+        f"{server.url}/_sandbox/cert/{'self-signed' if self_signed else 'sandbox'}.cer"
+    # As partner-center-webhooks documents: by default "Authorization: Signature <base64>"; registered with
+    # SignatureTokenToMsSignatureHeader, the same token in x-ms-signature instead.
+    signature_header = {"x-ms-signature" if in_ms_header else "Authorization": f"Signature {signature}"}
+    headers = {"Content-Type": "application/json", **signature_header, "X-MS-Certificate-Url": cert_url,
+               "X-MS-Signature-Algorithm": "rsa-sha256", **(body.get("headers") or {})}
     response = requests.post(url, data=raw, headers=headers, timeout=60)
     try:
         answer: Any = response.json()

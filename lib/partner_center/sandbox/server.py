@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lib.partner_center.sandbox import admin, routes
 from lib.partner_center.sandbox.seed import demo_customers
-from lib.partner_center.sandbox.signing import new_identity
+from lib.partner_center.sandbox.signing import new_identity, self_signed_identity
 from lib.partner_center.sandbox.state import SandboxState, now_iso
 
 
@@ -38,7 +38,8 @@ class SandboxServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: SandboxState) -> None:
         super().__init__(address, _Handler)
         self.state = state
-        self.identity = new_identity()
+        self.identity = new_identity()  # a leaf issued by the sandbox's test CA
+        self.self_signed = self_signed_identity()  # the same names, no CA: what a forger could serve
 
     @property
     def url(self) -> str:
@@ -79,6 +80,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if parts.path == "/_sandbox/cert/sandbox.cer":
                 return self._send_bytes(200, self.server.identity.certificate_der, "application/pkix-cert")
+            if parts.path == "/_sandbox/cert/ca.pem":
+                return self._send_bytes(200, self.server.identity.ca_pem, "application/x-pem-file")
+            if parts.path == "/_sandbox/cert/self-signed.cer":
+                return self._send_bytes(200, self.server.self_signed.certificate_der, "application/pkix-cert")
             if parts.path.startswith("/_sandbox/"):
                 return self._send(*admin.handle(self.server, self.command, parts.path, body))
             self._partner_center(parts.path, query, body)

@@ -107,3 +107,26 @@ def test_identity_based_storage_defaults_to_azure_china_endpoints():
 def test_enforcement_words_are_case_insensitive_and_booleans_accept_common_spellings():
     s = settings_with(ENFORCEMENT_MODE="Enforce", ENFORCEMENT_PAUSED="YES", MAX_SUSPENSIONS_PER_RUN="0")
     assert s.enforcing and s.enforcement_paused and s.max_suspensions_per_run == 0
+
+
+def test_the_webhook_ca_bundle_is_refused_unless_partner_center_is_on_loopback(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    with pytest.raises(SettingsError, match=r"^PARTNER_CENTER_WEBHOOK_CA_BUNDLE: only allowed when"):
+        settings_with(PARTNER_CENTER_WEBHOOK_CA_BUNDLE=str(bundle))
+    local = settings_with(PARTNER_CENTER_WEBHOOK_CA_BUNDLE=str(bundle), PARTNER_CENTER_BASE_URL="http://127.0.0.1:7081")
+    assert local.partner_center.webhook_ca_bundle == bundle
+    assert settings_with().partner_center.webhook_ca_bundle is None
+    empty = tmp_path / "empty.pem"
+    empty.write_bytes(b"")
+    with pytest.raises(SettingsError, match=r"^PARTNER_CENTER_WEBHOOK_CA_BUNDLE: .* holds no PEM certificate"):
+        settings_with(PARTNER_CENTER_WEBHOOK_CA_BUNDLE=str(empty), PARTNER_CENTER_BASE_URL="http://127.0.0.1:7081")
+    with pytest.raises(SettingsError, match=r"^PARTNER_CENTER_WEBHOOK_CA_BUNDLE: no file"):
+        settings_with(PARTNER_CENTER_WEBHOOK_CA_BUNDLE=str(tmp_path / "missing.pem"),
+                      PARTNER_CENTER_BASE_URL="http://127.0.0.1:7081")
+
+
+def test_webhook_issuer_hosts_default_to_microsofts_pki_hosts():
+    assert settings_with().partner_center.webhook_issuer_hosts == ("www.microsoft.com", "cacerts.digicert.com")
+    s = settings_with(PARTNER_CENTER_WEBHOOK_ISSUER_HOSTS="pki.example.cn")
+    assert s.partner_center.webhook_issuer_hosts == ("pki.example.cn",)
