@@ -229,7 +229,7 @@ class PartnerCenterClient:
         result = self._call(method, path, correlation_id, body=body, extra_headers=extra_headers)
         if not isinstance(result.value, dict):
             raise UnreadableAnswerError(f"{method} {path.split('?')[0]} answered with a "
-                                        f"{type(result.value).__name__}, not a JSON object",
+                                        f"{type(result.value).__name__}, not a JSON object", status=result.status,
                                         request_id=result.request_id, correlation_id=result.correlation_id)
         return CallResult(result.value, result.request_id, result.correlation_id, result.status)
 

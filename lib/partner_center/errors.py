@@ -51,6 +51,10 @@ class UnreadableAnswerError(PartnerCenterError):
     required field missing or of the wrong type. `status` is the HTTP status of that answer (a 2xx from a PATCH
     means Partner Center accepted the change although its answer could not be read)."""
 
+    @property
+    def code_text(self) -> str:
+        return "unreadable answer" + (f" (http {self.status})" if self.status is not None else "")
+
 
 class RetriesExhaustedError(PartnerCenterError):
     """Throttling, server errors or timeouts outlasted the retry policy (count or time budget).

@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from lib.partner_center.errors import NotFoundError, PartnerCenterError
-from lib.partner_center.models import Subscription
+from lib.partner_center.errors import NotFoundError, PartnerCenterError, PreconditionFailedError
+from lib.partner_center.models import CallResult, Subscription
 from lib.services.partner_center_port import SubscriptionsPort
 from lib.store.actions import Action, Actions
 from lib.store.leases import CustomerLocks
@@ -162,11 +162,16 @@ class SuspensionService:
                     else f"not_active:{sub.status}"}
         state = self._subscriptions.save(dataclasses.replace(state, status_before="active"))
         try:
-            call = self._pc.set_subscription_status(customer_id, sub, "suspended", correlation_id=correlation_id)
+            call = self._patch(customer_id, sub, "suspended", correlation_id)
         except PartnerCenterError as exc:
             log.warning("suspend %s/%s failed: %s", customer_id, sub.id, exc)
             return {**result, "to": "suspended", "outcome": "failed", "error": exc.code_text,
                     "request_id": exc.request_id}
+        if isinstance(call, Subscription):
+            # Changed in Partner Center since we read it (412), and no longer active: not ours to suspend.
+            self._subscriptions.save(dataclasses.replace(state, pc_status=call.status, status_before=None))
+            return {**result, "to": call.status, "outcome": "already_suspended" if call.status == "suspended"
+                    else f"not_active:{call.status}", "note": "changed in Partner Center meanwhile"}
         self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=True,
                                                      suspended_at=datetime.now(UTC)))
         telemetry.suspensions.add(1, {"reason": reason})
@@ -190,11 +195,14 @@ class SuspensionService:
                 self._subscriptions.save(dataclasses.replace(state, pc_status=sub.status, suspended_by_us=False,
                                                              drift=f"found {sub.status} when restoring"))
                 return {**result, "outcome": f"already_{sub.status}"}
-            call = self._pc.set_subscription_status(state.customer_id, sub, state.status_before or "active",
-                                                    correlation_id=correlation_id)
+            call = self._patch(state.customer_id, sub, state.status_before or "active", correlation_id)
         except PartnerCenterError as exc:
             log.warning("restore %s/%s failed: %s", state.customer_id, state.subscription_id, exc)
             return {**result, "outcome": "failed", "error": exc.code_text, "request_id": exc.request_id}
+        if isinstance(call, Subscription):  # reactivated or changed outside csp-guard meanwhile (412): left alone
+            self._subscriptions.save(dataclasses.replace(state, pc_status=call.status, suspended_by_us=False,
+                                                         drift=f"found {call.status} when restoring"))
+            return {**result, "outcome": f"already_{call.status}"}
         self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=False,
                                                      status_before=None, suspended_at=None))
         telemetry.restores.add(1)
@@ -219,6 +227,19 @@ class SuspensionService:
                                                          suspended_at=state.suspended_at or datetime.now(UTC)))
             return {**target, "outcome": "confirmed", "to": "suspended", "note": "found already applied"}
         return self._suspend_one(customer_id, sub, state, action.reason, action.correlation_id)
+
+    def _patch(self, customer_id: str, sub: Subscription, status: str,
+               correlation_id: str | None) -> CallResult[Subscription] | Subscription:
+        """The status PATCH, sent with the etag read (If-Match). A 412 means the subscription changed since: read
+        it again and decide again. Still in the state we read: PATCH once more with the new etag. Otherwise the
+        fresh subscription is returned, untouched, for the caller to record."""
+        try:
+            return self._pc.set_subscription_status(customer_id, sub, status, correlation_id=correlation_id)
+        except PreconditionFailedError:
+            fresh = self._pc.get_subscription(customer_id, sub.id, correlation_id=correlation_id)
+            if fresh.status != sub.status:
+                return fresh
+            return self._pc.set_subscription_status(customer_id, fresh, status, correlation_id=correlation_id)
 
     def _reason_changed(self, customer_id: str, reason: str, *, held: bool) -> None:
         if self._on_reason_change is not None:
