@@ -52,20 +52,16 @@ def test_the_case_keeps_the_alerts_own_words(app_env, pc_sandbox):
                                 "affected_resources": resources, "is_test": False}
 
 
-def test_the_watermark_compares_instants_not_text(app_env, pc_sandbox):
+@pytest.mark.parametrize(("watermark", "read"), [
     # As text "…45.69" sorts before "…45Z", so the later event would be lost; as instants it is 0.69 s later.
-    context = get_context()
-    Watermarks(context.tables.table("runs")).set(*WATERMARK_KEY, "2026-11-20T03:14:45Z")
+    ("2026-11-20T03:14:45Z", 1),
+    ("2026-11-20T03:14:46+00:00", 0),  # an event before the watermark is not read again
+])
+def test_the_watermark_compares_instants_not_text(app_env, pc_sandbox, watermark, read):
+    marks = Watermarks(get_context().tables.table("runs"))
+    marks.set(*WATERMARK_KEY, watermark)
     seed_event(pc_sandbox)
-    report = context.fraud_poll().run()
-    assert report.events_new == 1 and report.cases_opened == 1
-    stored = Watermarks(context.tables.table("runs")).get(*WATERMARK_KEY)
-    assert stored == "2026-11-20T03:14:45.690000+00:00"  # the event's time, read as UTC, with its offset
-
-
-def test_an_event_before_the_watermark_is_not_read_again(app_env, pc_sandbox):
-    context = get_context()
-    Watermarks(context.tables.table("runs")).set(*WATERMARK_KEY, "2026-11-20T03:14:46+00:00")
-    seed_event(pc_sandbox)
-    report = context.fraud_poll().run()
-    assert report.events_new == 0 and report.cases_opened == 0
+    report = get_context().fraud_poll().run()
+    assert report.events_new == read and report.cases_opened == read
+    if read:  # moved to the event's time, read as UTC, stored with its offset
+        assert marks.get(*WATERMARK_KEY) == "2026-11-20T03:14:45.690000+00:00"
