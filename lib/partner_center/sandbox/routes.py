@@ -206,10 +206,16 @@ def _create_service_request(state: SandboxState, locale: str, body: Any) -> dict
     sr_id = f"{int(time.time())}{uuid.uuid4().int % 10**6:06d}"
     created = {"title": fields["title"], "description": fields["description"], "severity": severity,
                "supportTopicId": str(topic["id"]), "supportTopicName": topic["name"], "id": sr_id, "status": "none",
-               "organization": {"id": "00000000-0000-0000-0000-00000000c5b0", "name": "沙箱合作伙伴"},
-               "productName": "Partner Center", "countryCode": "CN", "locale": locale, "createdDate": now_iso(),
-               "lastModifiedDate": now_iso(), "lastClosedDate": "0001-01-01T00:00:00", "notes": [],
-               "attributes": {"objectType": "ServiceRequest"}}
+               "organization": {"id": "00000000-0000-0000-0000-00000000c5b0", "name": "沙箱合作伙伴",
+                                "phoneNumber": "4008205959"},
+               "primaryContact": {"organization": {"id": "00000000-0000-0000-0000-00000000c5b0",
+                                                   "name": "沙箱合作伙伴", "phoneNumber": "4008205959"},
+                                  "contactId": "00000000-0000-0000-0000-0000000c0a11", "lastName": "管理员",
+                                  "firstName": "沙箱", "email": "admin@sandbox.partner.onmschina.cn",
+                                  "phoneNumber": "4008205959"},
+               "productName": "Partner Center", "productId": "15960", "countryCode": "CN", "locale": locale,
+               "createdDate": now_iso(), "lastModifiedDate": now_iso(), "lastClosedDate": "0001-01-01T00:00:00",
+               "notes": [], "attributes": {"objectType": "ServiceRequest"}}
     state.service_requests[sr_id] = created
     return created
 

@@ -166,6 +166,7 @@ def subscription_resource(cid: str, sub: dict[str, Any]) -> dict[str, Any]:
         "isTrial": False, "billingType": sub.get("billingType", "license"),
         "billingCycle": sub.get("billingCycle", "monthly"), "termDuration": sub.get("termDuration", "P1M"),
         "contractType": "subscription", "orderId": sub.get("orderId", uuid.uuid4().hex),
+        "parentSubscriptionId": sub.get("parentSubscriptionId"), "partnerId": None,
         "links": {
             "offer": {"uri": f"/offers/{offer_id}?country=CN", "method": "GET", "headers": []},
             "entitlement": {"uri": f"/customers/{cid}/entitlements/{sid}", "method": "GET", "headers": []},
@@ -219,8 +220,18 @@ def fraud_event_resource(cid: str, company: str, event: dict[str, Any]) -> dict[
                 {"azureResourceId": f"/subscriptions/{event.get('subscriptionId', '')}/resourceGroups/"
                                     f"{event.get('resourceGroupName', 'rg-prod')}/providers/Microsoft.Compute/"
                                     f"virtualMachines/{resource}", "type": "Microsoft.Compute/virtualMachines"}]),
-            "additionalDetails": event.get("additionalDetails", {}), "isTest": bool(event.get("isTest", False)),
+            "additionalDetails": event.get("additionalDetails", _additional_details(kind, resource)),
+            "isTest": bool(event.get("isTest", False)),
             "activityLogs": []}
+
+
+def _additional_details(kind: str, resource: str) -> dict[str, str]:
+    """The per-type details of an alert; for crypto-mining, the keys of the documented sample."""
+    if "crypto" not in kind.lower():
+        return {}
+    return {"resourceid": resource, "resourcetype": "Microsoft.Compute/virtualMachines",
+            "vM_IP": '[\r\n "10.0.0.4"\r\n]', "miningPool_IP": '[\r\n "203.0.113.7"\r\n]',
+            "connectionCount": "31", "cryptoCurrencyMiningPoolDomainName": "pool.example.org"}
 
 
 def default_support_topics() -> list[dict[str, Any]]:
