@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -24,6 +25,7 @@ from lib.http_basics import header
 from lib.partner_center.webhook_certificates import PartnerCenterSignatureError, WebhookCertificates
 
 __all__ = ["PartnerCenterSignatureError", "PartnerCenterWebhookVerifier", "signature_from_headers"]
+log = logging.getLogger("csp_guard.partner_center.webhooks")
 
 
 def signature_from_headers(headers: Mapping[str, str]) -> bytes:
@@ -49,6 +51,14 @@ class PartnerCenterWebhookVerifier:
         self._clock = clock
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
+        try:
+            self._verify(headers, body)
+        except PartnerCenterSignatureError as exc:
+            # The reason is what an operator needs to confirm the certificate host (docs/operations.md).
+            log.warning("Partner Center webhook refused: %s", exc)
+            raise
+
+    def _verify(self, headers: Mapping[str, str], body: bytes) -> None:
         algorithm = (header(headers, "x-ms-signature-algorithm") or "").strip().lower()
         if algorithm != "rsa-sha256":
             raise PartnerCenterSignatureError("X-MS-Signature-Algorithm must be rsa-sha256")

@@ -24,6 +24,7 @@ LOCAL_ONLY = {
     "PARTNER_CENTER_STATIC_TOKEN": "sandbox bearer token, refused unless the base URL is a loopback address",
     "CSPGUARD_FUNCTION_KEY": "the development host's function key; the Functions host keeps its own keys",
     "AzureWebJobsStorage": "the connection-string form; Azure uses the identity-based AzureWebJobsStorage__* settings",
+    "PARTNER_CENTER_WEBHOOK_CA_BUNDLE": "the sandbox's test CA, refused unless the base URL is a loopback address",
 }
 
 # Role name -> well-known role definition id (the same in every Azure cloud).
