@@ -247,32 +247,6 @@ class UsageSummary:
                    budget=to_minor_units(budget) if budget not in (None, 0, "0", "") else None)
 
 
-@dataclass(frozen=True)
-class WebhookRegistration:
-    """`/webhooks/v1/registration`: the partner's one registration (SubscriberId, WebhookUrl, WebhookEvents), and
-    whether Partner Center puts the signature in `x-ms-signature` instead of `Authorization`."""
-
-    webhook_url: str
-    events: tuple[str, ...]
-    subscriber_id: str | None = None
-    signature_in_ms_signature_header: bool = False
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> WebhookRegistration:
-        f = Fields(data, "webhook registration")
-        events = f.get("webhookEvents")
-        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
-            raise UnreadableAnswerError("a webhook registration's WebhookEvents must be a list of names")
-        return cls(webhook_url=f.required("webhookUrl"), events=tuple(events),
-                   subscriber_id=f.optional("subscriberId"),
-                   signature_in_ms_signature_header=f.boolean("signatureTokenToMsSignatureHeader"))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"SubscriberId": self.subscriber_id, "WebhookUrl": self.webhook_url,
-                "WebhookEvents": list(self.events),
-                "SignatureTokenToMsSignatureHeader": self.signature_in_ms_signature_header}
-
-
 def to_minor_units(value: Any) -> int:
     """A decimal amount in yuan (as text or JSON number) as whole fen, rounded half-up; never via float maths."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):

@@ -107,3 +107,13 @@ def test_a_bad_or_malformed_certificate_url_is_401_and_changes_nothing(host, pc_
 def test_a_wrong_algorithm_or_missing_signature_is_401(host, pc_sandbox):
     assert deliver(pc_sandbox, host, headers={"X-MS-Signature-Algorithm": "hmac-sha1"})["status"] == 401
     assert deliver(pc_sandbox, host, headers={"Authorization": "Bearer x"})["status"] == 401
+
+
+@pytest.mark.parametrize("header_flag", [[], ["--ms-signature-header"]])
+def test_a_partner_confirms_the_webhook_with_a_test_event(host, pc_sandbox, app_env, header_flag):
+    pc_webhooks(app_env, "register", "--url", f"{host.url}/api/webhooks/partner-center", *header_flag)
+    result = pc_webhooks(app_env, "test")
+    assert result["status"] == "completed", result
+    [attempt] = result["results"]
+    assert (attempt["responseCode"], attempt["systemError"]) == ("OK", False)  # verified, acknowledged, ignored
+    assert cases(host)["items"] == []

@@ -24,10 +24,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from lib.partner_center.sandbox.delivery import Delivery, deliver
 from lib.partner_center.sandbox.errors import INVALID_INPUT, INVALID_PROPERTY, NOT_FOUND, error_body
 from lib.partner_center.sandbox.seed import demo_customers
 from lib.partner_center.sandbox.state import SERVICE_REQUEST_STATUSES, Fault, SandboxState, SeedError, now_iso
@@ -107,8 +107,6 @@ def _config(state: SandboxState, body: Any) -> tuple[int, Any]:
 
 def _deliver(server: SandboxServer, body: Any) -> tuple[int, Any]:
     """Signs an event like Partner Center and POSTs it to the given (or registered) webhook URL."""
-    import requests
-
     if not isinstance(body, dict) or not body.get("eventName"):
         return 400, error_body(INVALID_PROPERTY, "eventName is required")
     registration = server.state.webhook_registration or {}
@@ -117,24 +115,8 @@ def _deliver(server: SandboxServer, body: Any) -> tuple[int, Any]:
         return 400, error_body(INVALID_PROPERTY, "no url given and no webhook registered")
     in_ms_header = body.get("signatureHeader", "x-ms-signature" if registration.get(
         "SignatureTokenToMsSignatureHeader") else "authorization") == "x-ms-signature"
-    self_signed = body.get("signer") == "self-signed"
-    identity = server.self_signed if self_signed else server.identity
-    event = {"EventName": body["eventName"], "ResourceUri": body.get("resourceUri", ""),
-             "ResourceName": body.get("resourceName", ""), "AuditUri": None, "ResourceChangeUtcDate": now_iso()}
-    raw = json.dumps(event).encode("utf-8")
-    signature = identity.sign(raw)
-    if body.get("tamper"):
-        raw = raw.replace(b"}", b', "tampered": true}', 1)
-    cert_url = body.get("certificateUrl") or \
-        f"{server.url}/_sandbox/cert/{'self-signed' if self_signed else 'sandbox'}.cer"
-    # As partner-center-webhooks documents: by default "Authorization: Signature <base64>"; registered with
-    # SignatureTokenToMsSignatureHeader, the same token in x-ms-signature instead.
-    signature_header = {"x-ms-signature" if in_ms_header else "Authorization": f"Signature {signature}"}
-    headers = {"Content-Type": "application/json", **signature_header, "X-MS-Certificate-Url": cert_url,
-               "X-MS-Signature-Algorithm": "rsa-sha256", **(body.get("headers") or {})}
-    response = requests.post(url, data=raw, headers=headers, timeout=60)
-    try:
-        answer: Any = response.json()
-    except ValueError:
-        answer = response.text
-    return 200, {"status": response.status_code, "body": answer, "event": event}
+    return 200, deliver(server, Delivery(
+        url, str(body["eventName"]), str(body.get("resourceUri", "")), str(body.get("resourceName", "")),
+        in_ms_signature_header=in_ms_header, self_signed=body.get("signer") == "self-signed",
+        certificate_url=body.get("certificateUrl"), tamper=bool(body.get("tamper")),
+        headers=dict(body.get("headers") or {})))

@@ -68,7 +68,7 @@ def handle(state: SandboxState, method: str, path: str, query: Mapping[str, str]
                 raise ApiError(400, INVALID_INPUT, "Invalid input: amount is required")
             state.usage.setdefault(customer["id"], {})["budget"] = body["amount"]
             return 200, {"amount": body["amount"], "attributes": {"objectType": "SpendingBudget"}}
-        if path in (webhook_registration.PATH, webhook_registration.EVENTS_PATH):
+        if path == webhook_registration.PATH or path.startswith(webhook_registration.PATH + "/"):
             return webhook_registration.handle(state, method, path, body)
         if method == "GET" and path == "/v1/fraudEvents":
             return 200, _fraud_events(state, query, headers)

@@ -14,6 +14,7 @@ Nothing here imports the client: the sandbox is what the client is tested agains
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import threading
@@ -25,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from lib.partner_center.sandbox import admin, routes
+from lib.partner_center.sandbox.delivery import deliver
 from lib.partner_center.sandbox.seed import demo_customers
 from lib.partner_center.sandbox.signing import new_identity, self_signed_identity
 from lib.partner_center.sandbox.state import SandboxState, now_iso
@@ -40,6 +42,8 @@ class SandboxServer(ThreadingHTTPServer):
         self.state = state
         self.identity = new_identity()  # a leaf issued by the sandbox's test CA
         self.self_signed = self_signed_identity()  # the same names, no CA: what a forger could serve
+        state.base_url = self.url
+        state.sender = functools.partial(deliver, self)
 
     @property
     def url(self) -> str:

@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +62,10 @@ class SandboxState:
     service_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     usage: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> totalCost, budget (yuan text)
     webhook_registration: dict[str, Any] | None = None
+    validation_events: dict[str, dict[str, Any]] = field(default_factory=dict)  # correlationId -> its result
+    # Set by the server: delivers a signed event (delivery.Delivery) and returns the callback's answer.
+    sender: Callable[[Any], dict[str, Any]] | None = None
+    base_url: str = ""
     created_by_request: dict[str, str] = field(default_factory=dict)  # MS-RequestId -> service request id
     calls: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=CALL_LOG_LIMIT))
     faults: list[Fault] = field(default_factory=list)
@@ -77,6 +82,7 @@ class SandboxState:
             self.service_requests.clear()
             self.usage.clear()
             self.webhook_registration = None
+            self.validation_events.clear()
             self.created_by_request.clear()
             self.calls.clear()
             self.faults.clear()

@@ -7,6 +7,7 @@ A new fixture without a contract here fails `test_every_fixture_has_a_contract`.
 """
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -157,6 +158,15 @@ def test_webhook_registration_as_documented_is_read(pc_sandbox, pc_client):
     assert sandbox_calls(pc_sandbox)[-1]["body"] == sample("webhook_registration_update_request")
 
 
+def test_a_test_event_request_and_its_result_as_documented_are_read(pc_sandbox, pc_client):
+    serve(pc_sandbox, "POST", "/validationEvents$", sample("webhook_validation_event_created"))
+    requested = pc_client.request_test_event()
+    assert requested.correlation_id == "04af2aea-d413-42db-824e-f328001484d1"
+    serve(pc_sandbox, "GET", "/validationEvents/04af2aea", sample("webhook_validation_event_result"))
+    result = pc_client.test_event_result(requested.correlation_id)
+    assert (result.status, result.results[0]["responseCode"]) == ("completed", "OK")
+
+
 @pytest.mark.parametrize("name", ["webhook_event_test_created", "webhook_event_fraud_detected"])
 def test_documented_webhook_events_are_read(name):
     documented = sample(name)
@@ -241,6 +251,23 @@ def test_the_sandbox_takes_the_documented_webhook_registration(pc_sandbox):
     events = requests.get(f"{url}/events", headers=AUTH, timeout=10).json()
     assert set(sample("webhook_events_list")) <= set(events)
     assert requests.get(f"{pc_sandbox.url}/v1/webhooks/registration", headers=AUTH, timeout=10).status_code == 404
+
+
+def test_the_sandbox_sends_a_documented_test_event_and_reports_it_as_documented(pc_sandbox, pc_client):
+    url = f"{pc_sandbox.url}/webhooks/v1/registration"
+    validation = f"{url}/validationEvents"
+    assert requests.post(validation, headers=AUTH, timeout=10).status_code == 400  # not registered for test-created
+    registration = {**sample("webhook_registration_request"), "WebhookUrl": "http://127.0.0.1:1/callback"}
+    requests.post(url, json=registration, headers=AUTH, timeout=10).raise_for_status()
+    requested = requests.post(validation, headers=AUTH, timeout=10).json()
+    assert set(requested) == set(sample("webhook_validation_event_created"))
+    for _ in range(50):
+        result = requests.get(f"{validation}/{requested['correlationId']}", headers=AUTH, timeout=10).json()
+        if result["status"] == "completed":
+            break
+        time.sleep(0.1)
+    assert covers(result, shape(sample("webhook_validation_event_result")))
+    assert result["results"][0]["systemError"] is True  # nothing listens on port 1: recorded, not raised
 
 
 def test_every_fixture_has_a_contract():
