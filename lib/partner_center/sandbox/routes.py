@@ -64,10 +64,11 @@ def handle(state: SandboxState, method: str, path: str, query: Mapping[str, str]
                          "attributes": {"objectType": "CustomerUsageSummary"}}
         if (match := _BUDGET.match(path)) and method == "PATCH":
             customer = _customer(state, match.group(1))
-            if not isinstance(body, dict) or "amount" not in body:
+            amount = _fields(body).get("amount")
+            if amount is None:
                 raise ApiError(400, INVALID_INPUT, "Invalid input: amount is required")
-            state.usage.setdefault(customer["id"], {})["budget"] = body["amount"]
-            return 200, {"amount": body["amount"], "attributes": {"objectType": "SpendingBudget"}}
+            state.usage.setdefault(customer["id"], {})["budget"] = amount
+            return 200, {"amount": amount, "attributes": {"objectType": "SpendingBudget"}}
         if path == webhook_registration.PATH or path.startswith(webhook_registration.PATH + "/"):
             return webhook_registration.handle(state, method, path, body)
         if method == "GET" and path == "/v1/fraudEvents":
