@@ -261,7 +261,7 @@ def test_the_sandbox_sends_a_documented_test_event_and_reports_it_as_documented(
     requests.post(url, json=registration, headers=AUTH, timeout=10).raise_for_status()
     requested = requests.post(validation, headers=AUTH, timeout=10).json()
     assert set(requested) == set(sample("webhook_validation_event_created"))
-    for _ in range(50):
+    for _ in range(200):
         result = requests.get(f"{validation}/{requested['correlationId']}", headers=AUTH, timeout=10).json()
         if result["status"] == "completed":
             break

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.partner_center.errors import UnreadableAnswerError
@@ -24,6 +24,7 @@ def recase(value, flips):
     return value
 
 
+@settings(deadline=None)  # a shared CI machine can be slow; the property, not the speed, is under test
 @given(st.data())
 def test_a_subscription_reads_the_same_whatever_the_case_of_its_property_names(data):
     assert Subscription.from_json(recase(DOCUMENTED, data)) == Subscription.from_json(DOCUMENTED)
@@ -72,6 +73,7 @@ def test_times_without_an_offset_are_utc(text, expected):
     assert parse_time(text) == expected
 
 
+@settings(deadline=None)
 @given(st.text(max_size=40))
 def test_any_text_is_an_aware_utc_instant_or_none(text):
     when = parse_time(text)

@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.partner_center.sandbox.signing import SANDBOX_ORGANIZATION, new_identity, self_signed_identity
@@ -110,6 +110,7 @@ def test_port_443_written_out_is_the_same_place():
     assert fetched == [f"https://{HOST}:443/cert/pc.cer"]
 
 
+@settings(deadline=None)  # the property, not the speed, is under test
 @given(st.text(max_size=80))
 def test_any_certificate_url_text_is_refused_or_accepted_never_an_error_of_ours(text):
     certificates = WebhookCertificates((HOST,), SANDBOX_ORGANIZATION, fetch=lambda url: b"", roots=lambda: [])
