@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -58,17 +59,16 @@ def handle(state: SandboxState, method: str, path: str, query: Mapping[str, str]
                 return 200, pascal_case(_patch_subscription(sub, headers, body))
         if (match := _USAGE.match(path)) and method == "GET":
             customer = _customer(state, match.group(1))
-            usage = state.usage.get(customer["id"], {})
-            return 200, {"totalCost": usage.get("totalCost", "0.00"), "currencyCode": "CNY", "currencyLocale": "zh-CN",
-                         "budget": {"amount": usage.get("budget", 0)}, "usageStartTime": now_iso(),
-                         "attributes": {"objectType": "CustomerUsageSummary"}}
+            return 200, _usage_summary(customer, state.usage.get(customer["id"], {}))
         if (match := _BUDGET.match(path)) and method == "PATCH":
             customer = _customer(state, match.group(1))
             amount = _fields(body).get("amount")
             if amount is None:
                 raise ApiError(400, INVALID_INPUT, "Invalid input: amount is required")
             state.usage.setdefault(customer["id"], {})["budget"] = amount
-            return 200, {"amount": amount, "attributes": {"objectType": "SpendingBudget"}}
+            return 200, {"amount": amount, "usageSpendingBudget": amount,
+                         "attributes": {"objectType": "SpendingBudget"},
+                         "links": {"self": {"uri": path, "method": "PATCH", "headers": []}}}
         if path == webhook_registration.PATH or path.startswith(webhook_registration.PATH + "/"):
             return webhook_registration.handle(state, method, path, body)
         if method == "GET" and path == "/v1/fraudEvents":
@@ -86,6 +86,20 @@ def handle(state: SandboxState, method: str, path: str, query: Mapping[str, str]
                     raise ApiError(404, NOT_FOUND, f"Service request {match.group(1)} not found")
                 return 200, found
     raise ApiError(404, NOT_FOUND, f"No resource at {method} {path}")
+
+
+def _usage_summary(customer: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
+    """As get-a-customer-usage-summary documents it for an Azure plan (currencyCode, usdTotalCost, the billing
+    period); amounts as the seed gave them (text or number)."""
+    now = datetime.now(UTC)
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return {"budget": {"amount": usage.get("budget", 0), "attributes": {"objectType": "SpendingBudget"}},
+            "resourceId": customer["id"], "resourceName": customer["companyProfile"]["companyName"],
+            "billingStartDate": start.isoformat(), "billingEndDate": end.isoformat(),
+            "totalCost": usage.get("totalCost", "0.00"), "currencyCode": "CNY",
+            "usdTotalCost": usage.get("usdTotalCost", "0.00"), "lastModifiedDate": now_iso(),
+            "attributes": {"objectType": "CustomerUsageSummary"}}
 
 
 def _customer(state: SandboxState, cid: str) -> dict[str, Any]:

@@ -270,6 +270,19 @@ def test_the_sandbox_sends_a_documented_test_event_and_reports_it_as_documented(
     assert result["results"][0]["systemError"] is True  # nothing listens on port 1: recorded, not raised
 
 
+def test_a_usage_summary_and_a_budget_as_documented(pc_sandbox, pc_client):
+    a_customer(pc_sandbox)
+    serve(pc_sandbox, "GET", "/usagesummary$", sample("usage_summary"))
+    usage = pc_client.get_usage_summary(CUSTOMER)
+    assert (usage.total_cost, usage.currency, usage.budget) == (2883, "GBP", 9700)  # yuan/pounds as whole minor units
+    url = f"{pc_sandbox.url}/v1/customers/{CUSTOMER}/usagebudget"
+    answer = requests.patch(url, json=sample("usage_budget_update_request"), headers=AUTH, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert covers(answer.json(), shape(sample("usage_budget_update_response"))) and answer.json()["amount"] == 100
+    summary = requests.get(f"{pc_sandbox.url}/v1/customers/{CUSTOMER}/usagesummary", headers=AUTH, timeout=10).json()
+    assert covers(summary, shape(sample("usage_summary"))) and summary["budget"]["amount"] == 100
+
+
 def test_every_fixture_has_a_contract():
     """Runs last in this module (pytest keeps file order): every fixture file was used above."""
     assert {p.stem for p in FIXTURES.glob("*.json")} == COVERED
