@@ -117,3 +117,16 @@ def test_a_partner_confirms_the_webhook_with_a_test_event(host, pc_sandbox, app_
     [attempt] = result["results"]
     assert (attempt["responseCode"], attempt["systemError"]) == ("OK", False)  # verified, acknowledged, ignored
     assert cases(host)["items"] == []
+
+
+def test_a_test_alert_delivered_by_webhook_is_shown_and_not_acted_on(host, pc_sandbox):
+    tester = "3c1d2e4f-2222-4b3c-9d4e-1f2a3b4c5d6e"
+    seed(pc_sandbox, [{"id": tester, "companyName": "测试告警公司", "subscriptions": [{"id": "az-t"}],
+                       "fraudEvents": [{"eventId": "fe-test", "subscriptionId": "az-t", "isTest": True}]}])
+    answer = deliver(pc_sandbox, host, resourceUri=f"{pc_sandbox.url}/v1/fraudEvents?SubscriptionId=az-t")
+    assert answer["status"] == 200 and answer["body"]["test_events"] == 1
+    assert answer["body"]["suspended"] == 0 and answer["body"]["service_requests_queued"] == 0
+    assert pc_status(pc_sandbox, tester, "az-t") == "active"
+    shown = requests.get(f"{host.url}/api/cases?status=test", headers={"x-functions-key": host.function_key},
+                         timeout=10).json()["items"]
+    assert [(c["customer_id"], c["event_ids"]) for c in shown] == [(tester, ["fe-test"])]

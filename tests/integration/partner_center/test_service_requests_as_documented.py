@@ -49,6 +49,7 @@ def test_an_api_21vianet_does_not_offer_leaves_a_manual_report_and_an_alert(app_
         assert part in text
     stored = get_context().cases.get(customer, case.case_id)
     assert stored.status == "needs_manual_report" and stored.notes[-1] == text
+    assert [c.case_id for c in get_context().cases.list(status="needs_manual_report")] == [case.case_id]
     [alert] = [r for r in caplog.records if getattr(r, "alert", None) == "needs_manual_report"]
     assert alert.levelno == logging.ERROR and case.case_id in alert.getMessage()
     again = get_context().service_requests_service().handle(body)  # redelivered: nothing more is tried
