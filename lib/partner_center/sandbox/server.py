@@ -6,6 +6,9 @@ Partner Center API (routes.py; a bearer token is required, any non-empty one is 
   GET  /v1/fraudEvents[?EventStatus=&SubscriptionId=&EventType=]
   GET  /v1/servicerequests/supporttopics POST /v1/servicerequests/{agent-locale}
   GET  /v1/servicerequests               GET /v1/servicerequests/{id}
+  GET|POST|PUT|DELETE /webhooks/v1/registration, GET /webhooks/v1/registration/events,
+  POST /webhooks/v1/registration/validationEvents, GET .../validationEvents/{correlationId}
+  GET  /v1/customers/{id}/usagesummary   PATCH /v1/customers/{id}/usagebudget
 Admin API under /_sandbox/ (admin.py). Each Partner Center request is recorded, then meets, in order: an injected
 fault, the rate limit, the token check, the route.
 
