@@ -24,6 +24,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -81,18 +82,39 @@ def read_certificates(raw: bytes) -> list[x509.Certificate]:
 
 @lru_cache(maxsize=1)
 def system_roots() -> tuple[x509.Certificate, ...]:
-    """The system trust store (OpenSSL's default file, else its directory), read once per process."""
+    """The system trust store (OpenSSL's default file, else its directory; SSL_CERT_FILE/SSL_CERT_DIR override
+    both), read once per process. A host image without one falls back to certifi's bundle, which requests itself
+    trusts, rather than refusing every delivery."""
     paths = ssl.get_default_verify_paths()
     roots: list[x509.Certificate] = []
     if paths.cafile and Path(paths.cafile).is_file():
-        roots.extend(x509.load_pem_x509_certificates(Path(paths.cafile).read_bytes()))
+        roots.extend(_trust_anchors(Path(paths.cafile)))
     elif paths.capath and Path(paths.capath).is_dir():
-        for entry in Path(paths.capath).iterdir():
-            try:
-                roots.extend(x509.load_pem_x509_certificates(entry.read_bytes()))
-            except (OSError, ValueError):
-                continue
+        for entry in sorted(Path(paths.capath).iterdir()):
+            roots.extend(_trust_anchors(entry))
+    if not roots:
+        import certifi
+
+        roots.extend(_trust_anchors(Path(certifi.where())))
     return tuple(roots)
+
+
+def _trust_anchors(path: Path) -> list[x509.Certificate]:
+    """Each certificate of a PEM file on its own: one a future cryptography refuses (some distribution roots have
+    non-positive serial numbers, which it already warns about) must not take the whole store with it."""
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return []
+    anchors = []
+    for block in text.split(b"-----END CERTIFICATE-----")[:-1]:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                anchors.append(x509.load_pem_x509_certificate(block + b"-----END CERTIFICATE-----\n"))
+        except ValueError:
+            continue
+    return anchors
 
 
 def _organizations(name: x509.Name) -> list[str]:

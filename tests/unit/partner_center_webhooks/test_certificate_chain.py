@@ -74,3 +74,18 @@ def test_the_issuer_named_by_aia_on_an_allowed_host_completes_the_chain():
 def test_an_issuer_elsewhere_is_not_fetched_and_the_chain_fails():
     with pytest.raises(PartnerCenterSignatureError, match="chain does not verify"):
         deliver("http://169.254.169.254/latest/issuer.crt")
+
+
+def test_the_system_trust_store_is_read_certificate_by_certificate(tmp_path, monkeypatch):
+    from lib.partner_center.sandbox.signing import new_identity
+    from lib.partner_center.webhook_certificates import system_roots
+
+    ca_pem = new_identity().ca_pem
+    bundle = tmp_path / "roots.pem"
+    bundle.write_bytes(ca_pem + b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    roots = system_roots.__wrapped__()
+    assert [r.subject for r in roots] == [x509.load_pem_x509_certificate(ca_pem).subject]  # the bad one skipped
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "none"))
+    assert len(system_roots.__wrapped__()) > 50  # no system store: certifi's bundle, as requests uses
