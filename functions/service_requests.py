@@ -39,9 +39,11 @@ def request_service(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
         if not isinstance(body.get(name), str) or not body[name].strip():
             raise ProblemError(400, f"{name} is required", problem="invalid-body", field=name)
     severity = body.get("severity", "Moderate")
-    if severity not in SEVERITIES:
+    # Partner Center documents them lower case (minimal, moderate, critical); either spelling is accepted.
+    if not isinstance(severity, str) or severity.capitalize() not in SEVERITIES:
         raise ProblemError(400, f"severity must be one of {', '.join(SEVERITIES)}", problem="invalid-body",
                            field="severity")
+    severity = severity.capitalize()
     reason = body.get("reason", "misuse")
     if reason not in ("fraud", "misuse"):
         raise ProblemError(400, "reason must be fraud or misuse", problem="invalid-body", field="reason")

@@ -90,6 +90,9 @@ param partnerCenterWebhookCertHosts string = ''
 @description('Organization the Partner Center webhook certificate must name; empty keeps the code default.')
 param partnerCenterWebhookCertOrg string = ''
 
+@description('Hosts allowed to serve the issuer certificates of that certificate (AIA; comma-separated); empty keeps the code default.')
+param partnerCenterWebhookIssuerHosts string = ''
+
 @description('Partner Center support topic for fraud and misuse service requests (GET /v1/servicerequests/supporttopics).')
 param serviceRequestTopicId string = ''
 
@@ -271,6 +274,7 @@ module api 'app/api.bicep' = {
       PARTNER_CENTER_AGENT_LOCALE: partnerCenterAgentLocale
       PARTNER_CENTER_WEBHOOK_CERT_HOSTS: partnerCenterWebhookCertHosts
       PARTNER_CENTER_WEBHOOK_CERT_ORG: partnerCenterWebhookCertOrg
+      PARTNER_CENTER_WEBHOOK_ISSUER_HOSTS: partnerCenterWebhookIssuerHosts
       SERVICE_REQUEST_TOPIC_ID: serviceRequestTopicId
       COLLECTIONS_POLICY: collectionsPolicy
       ENFORCEMENT_MODE: enforcementMode

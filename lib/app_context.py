@@ -16,6 +16,7 @@ from lib.domain.policy_file import load_policy
 from lib.domain.summary import LedgerSummary
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.factory import build_client
+from lib.partner_center.webhook_certificates import WebhookCertificates
 from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
 from lib.services.assign_unmatched import UnmatchedAssignment
 from lib.services.collections import CollectionsEnforcer
@@ -198,7 +199,10 @@ class AppContext:
         if self._pc_verifier is None:
             pc = self.settings.partner_center
             # One per process: it caches the certificates it fetched.
-            self._pc_verifier = PartnerCenterWebhookVerifier(pc.webhook_cert_hosts, pc.webhook_cert_organization)
+            local_ca = pc.webhook_ca_bundle.read_bytes() if pc.webhook_ca_bundle else None
+            self._pc_verifier = PartnerCenterWebhookVerifier(WebhookCertificates(
+                pc.webhook_cert_hosts, pc.webhook_cert_organization, issuer_hosts=pc.webhook_issuer_hosts,
+                local_ca_pem=local_ca))
         return self._pc_verifier
 
     def reconciler(self) -> Reconciler:

@@ -105,15 +105,34 @@ def pc_webhooks(args: argparse.Namespace) -> int:
 
     client = get_context().partner_center
     if args.action == "show":
-        _print(client.webhook_registration() or {"registered": False})
+        registration = client.webhook_registration()
+        _print(registration.to_json() if registration else {"registered": False})
+        return 0
+    if args.action == "test":
+        _print(_test_delivery(client).to_json())
         return 0
     if not args.url:
         raise OperationError("pc-webhooks register needs --url (the app's /api/webhooks/partner-center)", EXIT_USAGE)
-    _print(client.register_webhooks(args.url, args.event or DEFAULT_PC_EVENTS))
+    _print(client.register_webhooks(args.url, args.event or DEFAULT_PC_EVENTS,
+                                    signature_in_ms_signature_header=args.ms_signature_header).to_json())
     return 0
 
 
-DEFAULT_PC_EVENTS = ["azure-fraud-event-detected", "subscription-updated", "subscription-renewed"]
+DEFAULT_PC_EVENTS = ["azure-fraud-event-detected", "subscription-updated", "subscription-renewed", "test-created"]
+
+
+def _test_delivery(client: Any) -> Any:
+    """Asks Partner Center for a signed test-created event (validationEvents) and waits up to 30 s for the result
+    of its delivery to the registered callback."""
+    import time
+
+    requested = client.request_test_event()
+    for _ in range(30):
+        result = client.test_event_result(requested.correlation_id)
+        if result.status.lower() == "completed" or result.results:
+            return result
+        time.sleep(1)
+    return result
 
 
 def register(sub: Any) -> None:
@@ -136,9 +155,12 @@ def register(sub: Any) -> None:
     recon = sub.add_parser("reconcile", help="finish pending actions and report drift from Partner Center")
     recon.set_defaults(handler=reconcile)
     hooks = sub.add_parser("pc-webhooks", help="register or show csp-guard's Partner Center webhook registration")
-    hooks.add_argument("action", choices=["register", "show"])
+    hooks.add_argument("action", choices=["register", "show", "test"],
+                       help="test: have Partner Center send a signed test-created event and show how it went")
     hooks.add_argument("--url", help="public URL of /api/webhooks/partner-center")
     hooks.add_argument("--event", action="append", help="event to receive (repeatable; default: fraud + subscription)")
+    hooks.add_argument("--ms-signature-header", action="store_true",
+                       help="ask Partner Center to sign in x-ms-signature instead of Authorization")
     hooks.set_defaults(handler=pc_webhooks)
     demo = sub.add_parser("seed-demo", help="record a demo book of invoices and payments for the sandbox customers")
     demo.set_defaults(handler=seed_demo)

@@ -11,10 +11,12 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from lib.azurite_process import AzuriteError, connection_string, start_azurite, wait_for_port
+from lib.http_basics import is_loopback_url
 
 APP_PORT = int(os.environ.get("CSPGUARD_PORT", "7071"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "7081"))
@@ -65,6 +67,7 @@ def main() -> int:
         if not wait_for_port("127.0.0.1", SANDBOX_PORT, 20):
             print("make run: the Partner Center sandbox did not start", file=sys.stderr)
             return 1
+        _trust_sandbox_ca(env)
         children.append(subprocess.Popen([cli, "serve", "--port", str(APP_PORT)], env=env,  # noqa: S603
                                          start_new_session=True))
         if not wait_for_port("127.0.0.1", APP_PORT, 30):
@@ -90,6 +93,19 @@ Ctrl-C stops all of them.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop_all([*children, azurite.process], STOP_SECONDS)
         azurite.stop()  # already exited: this only removes its working directory
+
+
+def _trust_sandbox_ca(env: dict[str, str]) -> None:
+    """The sandbox signs its webhook deliveries with a leaf of its own test CA, made at its start: the app trusts
+    that CA through PARTNER_CENTER_WEBHOOK_CA_BUNDLE (settings refuse it unless Partner Center is loopback)."""
+    if env.get("PARTNER_CENTER_WEBHOOK_CA_BUNDLE") or not is_loopback_url(env["PARTNER_CENTER_BASE_URL"]):
+        return
+    import requests
+
+    pem = requests.get(f"{env['PARTNER_CENTER_BASE_URL']}/_sandbox/cert/ca.pem", timeout=10).content
+    path = Path(tempfile.gettempdir()) / f"csp-guard-sandbox-ca-{SANDBOX_PORT}.pem"
+    path.write_bytes(pem)
+    env["PARTNER_CENTER_WEBHOOK_CA_BUNDLE"] = str(path)
 
 
 def _wait(children: list[subprocess.Popen[bytes]]) -> None:

@@ -21,6 +21,8 @@ from lib.http_basics import is_loopback_url
 from lib.ncrontab import CronError, parse_ncrontab
 
 ENFORCEMENT_MODES = ("shadow", "enforce", "review")
+# Where the issuers of Microsoft's certificates are published (their AIA caIssuers URLs).
+WEBHOOK_ISSUER_HOSTS = ("www.microsoft.com", "cacerts.digicert.com")
 _TABLE_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,39}$")
 _QUEUE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,55}$")
 _PROVIDER = re.compile(r"^[a-z0-9_]+$")
@@ -59,6 +61,8 @@ class PartnerCenterSettings:
     service_request_topic_id: str | None = None
     webhook_cert_hosts: tuple[str, ...] = ("3psostorageacct.blob.core.windows.net",)
     webhook_cert_organization: str = "Microsoft Corporation"
+    webhook_issuer_hosts: tuple[str, ...] = WEBHOOK_ISSUER_HOSTS
+    webhook_ca_bundle: Path | None = None  # a sandbox's test CA: only with a loopback base URL
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "PARTNER_CENTER_STATIC_TOKEN: only allowed when PARTNER_CENTER_BASE_URL is a loopback address "
             "(the local sandbox); production tokens come from azure-identity"
         )
+    webhook_ca_bundle = _webhook_ca_bundle(reader, pc_base_url)
     return Settings(
         storage=_storage(reader),
         table_prefix=reader.matching("CSPGUARD_TABLE_PREFIX", "cspguard", _TABLE_PREFIX,
@@ -149,6 +154,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             webhook_cert_hosts=reader.names("PARTNER_CENTER_WEBHOOK_CERT_HOSTS",
                                             ("3psostorageacct.blob.core.windows.net",)),
             webhook_cert_organization=reader.text("PARTNER_CENTER_WEBHOOK_CERT_ORG", "Microsoft Corporation"),
+            webhook_issuer_hosts=reader.names("PARTNER_CENTER_WEBHOOK_ISSUER_HOSTS", WEBHOOK_ISSUER_HOSTS),
+            webhook_ca_bundle=webhook_ca_bundle,
         ),
         collections_policy=reader.path("COLLECTIONS_POLICY", "policy/collections.toml"),
         enforcement_mode=reader.choice("ENFORCEMENT_MODE", "shadow", ENFORCEMENT_MODES),
@@ -224,6 +231,21 @@ def _parse_connection_string(value: str) -> dict[str, str]:
             return {}
         pairs[key.strip()] = val
     return pairs
+
+
+def _webhook_ca_bundle(reader: _Reader, pc_base_url: str) -> Path | None:
+    """A PEM file of extra CAs for Partner Center webhook certificates: the local sandbox's test CA. Refused unless
+    Partner Center is a loopback sandbox, so a deployed app always checks the chain against the system store."""
+    if reader.optional("PARTNER_CENTER_WEBHOOK_CA_BUNDLE") is None:
+        return None
+    if not is_loopback_url(pc_base_url):
+        raise SettingsError("PARTNER_CENTER_WEBHOOK_CA_BUNDLE: only allowed when PARTNER_CENTER_BASE_URL is a "
+                            "loopback address (the local sandbox); Partner Center's certificates are checked against "
+                            "the system trust store")
+    path = reader.path("PARTNER_CENTER_WEBHOOK_CA_BUNDLE", "")
+    if b"-----BEGIN CERTIFICATE-----" not in path.read_bytes():
+        raise SettingsError(f"PARTNER_CENTER_WEBHOOK_CA_BUNDLE: {path} holds no PEM certificate")
+    return path
 
 
 def _account_key(connection_string: str | None) -> str | None:

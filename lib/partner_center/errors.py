@@ -41,6 +41,21 @@ class ConflictError(PartnerCenterError):
     """409/412: the resource changed or the operation conflicts with its state."""
 
 
+class PreconditionFailedError(ConflictError):
+    """412: the `If-Match` etag sent with a PATCH is no longer the resource's: it changed since it was read. Read it
+    again and decide again."""
+
+
+class UnreadableAnswerError(PartnerCenterError):
+    """Partner Center answered, but not with something csp-guard can read: not JSON, not the shape documented, a
+    required field missing or of the wrong type. `status` is the HTTP status of that answer (a 2xx from a PATCH
+    means Partner Center accepted the change although its answer could not be read)."""
+
+    @property
+    def code_text(self) -> str:
+        return "unreadable answer" + (f" (http {self.status})" if self.status is not None else "")
+
+
 class RetriesExhaustedError(PartnerCenterError):
     """Throttling, server errors or timeouts outlasted the retry policy (count or time budget).
 
@@ -69,7 +84,7 @@ def error_from_response(response: requests.Response, request_id: str, correlatio
         description = str(body["description"]) if body.get("description") is not None else None
     status = response.status_code
     cls: type[PartnerCenterError] = {400: BadRequestError, 401: AuthenticationError, 403: AuthenticationError,
-                                     404: NotFoundError, 409: ConflictError, 412: ConflictError}.get(status,
+                                     404: NotFoundError, 409: ConflictError, 412: PreconditionFailedError}.get(status,
                                                                                                     PartnerCenterError)
     message = f"Partner Center answered {status}" + (f" ({code}: {description})" if code else "")
     return cls(message, status=status, code=code, description=description, request_id=request_id,

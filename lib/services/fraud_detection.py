@@ -31,8 +31,9 @@ from lib.domain.fraud_rules import (
 from lib.domain.policy import CollectionsPolicy
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.errors import NotFoundError, PartnerCenterError
+from lib.partner_center.json_fields import parse_time
 from lib.partner_center.models import FraudEvent, UsageSummary
-from lib.services.prevention_budgets import DefaultBudgets, onboarded_at, parse_time
+from lib.services.prevention_budgets import DefaultBudgets, onboarded_at
 from lib.services.service_request_text import rule_phrase
 from lib.services.service_requests import ServiceRequestService
 from lib.services.suspension import SuspensionService, in_force
@@ -63,6 +64,7 @@ class FraudReport:
     service_requests_queued: int = 0
     budgets_set: int = 0
     budgets_held: int = 0  # a new customer's default budget the gate recorded or proposed instead
+    test_events: int = 0  # Partner Center test alerts (isTest): recorded on a `test` case, never acted on
     errors: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
@@ -108,6 +110,10 @@ class FraudDetection:
         handled = {event_id for case in cases for event_id in case.event_ids}
         fresh = [e for e in events if e.event_id and e.event_id not in handled]
         report.events_new += len(fresh)
+        tests = [e for e in fresh if e.is_test]
+        if tests:
+            self._record_tests(customer_id, tests, source, report)
+            fresh = [e for e in fresh if not e.is_test]
         report.customers_reviewed += 1
         cost = usage.total_cost if usage is not None else self._usage(customer_id, correlation_id)
         history = self._usage_history.record(customer_id, self._month(now), cost) if self._usage_history else {}
@@ -128,7 +134,8 @@ class FraudDetection:
         if not findings:
             return None
         report.findings += len(findings)
-        case = self._record(customer_id, cases, findings, [e.event_id for e in fresh], source, report)
+        case = self._record(customer_id, cases, findings, [e.event_id for e in fresh], source, report,
+                            payload=_with_event_evidence(findings, fresh))
         suspend, request = actions_for(findings, self._policy.fraud)
         if suspend:
             action = self._suspension.suspend_locked(
@@ -155,10 +162,24 @@ class FraudDetection:
         except NotFoundError:
             return 0
 
+    def _record_tests(self, customer_id: str, events: list[FraudEvent], source: str, report: FraudReport) -> None:
+        """Partner Center's test alerts (isTest true) are kept where operators see them, a case in status `test`
+        holding their event ids (so each is recorded once), and nothing else happens: no rule, no suspension, no
+        service request."""
+        report.test_events += len(events)
+        log.info("fraud: %d Partner Center test alert(s) for %s recorded, not acted on", len(events), customer_id)
+        case = self._cases.open(
+            customer_id, reason="fraud", title="Partner Center test alert (not acted on)",
+            description="\n".join(f"test alert {e.event_type or 'fraud event'} on subscription {e.subscription_id}"
+                                  for e in events),
+            severity="Minimal", source=source, findings=[{"rule_id": "pc_test_event", "event": e.evidence()}
+                                                         for e in events],
+            event_ids=[e.event_id for e in events])
+        self._cases.save(dataclasses.replace(case, status="test"))
+
     def _record(self, customer_id: str, cases: list[Case], findings: list[Finding], event_ids: list[str],
-                source: str, report: FraudReport) -> Case:
+                source: str, report: FraudReport, *, payload: list[dict[str, Any]]) -> Case:
         open_case = next((c for c in cases if c.status in ("open", "reported") and c.reason == "fraud"), None)
-        payload = [f.as_json() for f in findings]
         if open_case is None:
             report.cases_opened += 1
             top = max(findings, key=lambda f: {"low": 1, "medium": 2, "high": 3}[f.severity])
@@ -172,8 +193,16 @@ class FraudDetection:
         return self._cases.save(updated)
 
 
+def _with_event_evidence(findings: list[Finding], events: list[FraudEvent]) -> list[dict[str, Any]]:
+    """Each finding as the case keeps it; one from a Partner Center alert also keeps the alert's own words:
+    confidenceLevel, affectedResources, displayName, description (the new events model's fields)."""
+    by_id = {e.event_id: e for e in events}
+    return [{**f.as_json(), **({"event": by_id[f.source_event_id].evidence()}
+                               if f.source_event_id in by_id else {})} for f in findings]
+
+
 def _event(event: FraudEvent) -> PartnerCenterFraudEvent:
-    when = parse_time(event.event_time) or datetime.now(UTC)
+    when = event.event_at or datetime.now(UTC)
     return PartnerCenterFraudEvent(event.event_id, event.subscription_id, event.event_type, event.event_status,
                                    when, event.severity)
 
@@ -200,19 +229,21 @@ class FraudPoll:
         run_id = self._runs.start(JOB, correlation_id=correlation_id)
         status = "succeeded"
         try:
-            since = self._watermarks.get(*WATERMARK_KEY)
+            # Instants, not text: "…45.69" and "…45Z" order wrongly as strings. No offset means UTC.
+            since = parse_time(self._watermarks.get(*WATERMARK_KEY))
             events: dict[str, list[FraudEvent]] = defaultdict(list)
             for event in self._pc.list_fraud_events(correlation_id=correlation_id):
                 report.events_seen += 1
-                if event.customer_id and (since is None or event.event_time >= since):
+                at = event.event_at
+                if event.customer_id and (since is None or at is None or at >= since):
                     events[event.customer_id].append(event)
             customers = [c.id for c in self._pc.list_customers(correlation_id=correlation_id)]
             for customer_id in dict.fromkeys([*events, *customers]):
                 self._review(customer_id, events.get(customer_id, []), report, correlation_id)
-            seen = [e.event_time for batch in events.values() for e in batch]
+            seen = [at for batch in events.values() for e in batch if (at := e.event_at) is not None]
             if not report.errors and seen:
                 # Moved forward only when every customer was reviewed, so a failure is retried next poll.
-                self._watermarks.set(*WATERMARK_KEY, max(seen))
+                self._watermarks.set(*WATERMARK_KEY, max(seen).isoformat())
         except PartnerCenterError as exc:
             report.errors.append(f"partner center: {exc}")
         finally:

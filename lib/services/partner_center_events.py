@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.errors import NotFoundError
+from lib.partner_center.json_fields import Fields
 from lib.services.fraud_detection import FraudDetection, FraudReport
 from lib.services.reconcile import Reconciler
 
@@ -41,10 +42,13 @@ def parse_event(body: bytes) -> PartnerCenterEvent:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: a number over 4300 digits too
         raise InvalidPartnerCenterEvent(f"not JSON: {str(exc)[:200]}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("EventName"), str):
+    if not isinstance(data, dict):
+        raise InvalidPartnerCenterEvent("the event is not a JSON object")
+    fields = Fields(data, "event")  # property names are case-insensitive, as everywhere in Partner Center's JSON
+    if not isinstance(fields.get("EventName"), str) or not fields.text("EventName"):
         raise InvalidPartnerCenterEvent("EventName is missing")
-    return PartnerCenterEvent(data["EventName"], str(data.get("ResourceUri") or ""),
-                              str(data.get("ResourceName") or ""), str(data.get("ResourceChangeUtcDate") or ""))
+    return PartnerCenterEvent(fields.text("EventName"), fields.text("ResourceUri"), fields.text("ResourceName"),
+                              fields.text("ResourceChangeUtcDate"))
 
 
 class PartnerCenterEvents:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from lib.domain.policy import CollectionsPolicy
 from lib.partner_center.errors import PartnerCenterError
+from lib.partner_center.json_fields import parse_time
 from lib.partner_center.models import Subscription, UsageSummary
 from lib.services.write_gate import Asker, Verdict, WriteGate, WriteKind
 from lib.store.actions import Actions
@@ -31,14 +32,6 @@ class BudgetCounts(Protocol):
     budgets_set: int
     budgets_held: int
     errors: list[str]
-
-
-def parse_time(text: str) -> datetime | None:
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def onboarded_at(partner_center: SubscriptionLister, customer_id: str, correlation_id: str | None) -> datetime | None:

@@ -8,6 +8,11 @@ the message waited), then creates the service request through Partner Center wit
 function crashes after the POST: the request's title carries the case id, the case row keeps the created id, and
 before creating anything the function checks the case row and then Partner Center's own list of service requests
 for that case id. Everything for one customer runs under the customer's lock.
+
+Partner Center's service-request API is documented for Partner Center and US Gov, not for the Partner Center
+operated by 21Vianet (create-a-service-request, "Applies to"). Where it answers 404 or 403, the case is recorded as
+`needs_manual_report`, with the text an operator can paste into 21Vianet's portal, and an alert is raised: never a
+crash, never silence.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 
 from lib.domain.event_fields import EventValidationError, customer_id_field
 from lib.partner_center.client import PartnerCenterClient
-from lib.partner_center.errors import NotFoundError
+from lib.partner_center.errors import NotFoundError, PartnerCenterError
 from lib.services.service_request_text import (
     RequestFacts,
     concerned_subscriptions,
@@ -39,7 +44,10 @@ from lib.store.queues import MessageQueue
 from lib.store.subscriptions import Subscriptions
 
 log = logging.getLogger("csp_guard.service_requests")
-SEVERITIES = ("Minimal", "Moderate", "Critical")
+# As create-a-service-request documents them (lower case); a message may spell them in any case.
+SEVERITIES = ("minimal", "moderate", "critical")
+NEEDS_MANUAL_REPORT = "needs_manual_report"
+UNAVAILABLE_STATUSES = (403, 404)
 TOPIC_NAME_HINTS = ("fraud", "suspicious", "欺诈", "可疑")
 REQUEST = WriteKind.SERVICE_REQUEST
 __all__ = ["InvalidMessage", "NoSupportTopic", "ServiceRequestMessage", "ServiceRequestService", "UnknownCase",
@@ -86,7 +94,7 @@ def parse_message(body: bytes) -> ServiceRequestMessage:
         customer = customer_id_field(data["customer_id"], "customer_id")
     except EventValidationError as exc:
         raise InvalidMessage(str(exc)) from None
-    if data["severity"] not in SEVERITIES:
+    if data["severity"].lower() not in SEVERITIES:
         raise InvalidMessage(f"severity must be one of {', '.join(SEVERITIES)}, got {data['severity']!r}")
     topic = data.get("support_topic_id")
     if topic is not None and (not isinstance(topic, str) or not topic):
@@ -95,7 +103,7 @@ def parse_message(body: bytes) -> ServiceRequestMessage:
     if asker not in (Asker.AUTOMATIC.value, Asker.OPERATOR.value):
         raise InvalidMessage(f"asker must be automatic or operator, got {asker!r}")
     return ServiceRequestMessage(data["case_id"], customer, data["title"].strip(), data["description"],
-                                 data["severity"], topic, asker)
+                                 data["severity"].lower(), topic, asker)
 
 
 class ServiceRequestService:
@@ -120,7 +128,7 @@ class ServiceRequestService:
         verdict = self._gate.verdict(asker, REQUEST)
         if verdict is Verdict.WRITE:
             message = ServiceRequestMessage(case.case_id, case.customer_id, case.title, case.description,
-                                            case.severity, asker=asker.value)
+                                            case.severity.lower(), asker=asker.value)
             self._queue.send_json(message.as_json())
         else:
             self._held_back(case, verdict, asker, actor, correlation_id)
@@ -156,8 +164,8 @@ class ServiceRequestService:
         case = self._cases.get(message.customer_id, message.case_id)
         if case is None:
             raise InvalidMessage(f"no case {message.case_id} for customer {message.customer_id}")
-        if case.service_request_id:
-            log.info("case %s already has service request %s", case.case_id, case.service_request_id)
+        if case.service_request_id or case.status == NEEDS_MANUAL_REPORT:
+            log.info("case %s already has service request %s", case.case_id, case.service_request_id or "(manual)")
             return case
         asker = Asker(message.asker)
         verdict = self._gate.verdict(asker, REQUEST)
@@ -165,6 +173,14 @@ class ServiceRequestService:
             # The mode changed while the message waited: the gate's answer now is what counts.
             self._held_back(case, verdict, asker, "create_service_request", correlation_id)
             return case
+        try:
+            return self._file(case, message, asker, correlation_id)
+        except PartnerCenterError as exc:
+            if exc.status not in UNAVAILABLE_STATUSES:
+                raise  # throttling, outages: the host retries the message
+            return self._needs_manual_report(case, message, exc)
+
+    def _file(self, case: Case, message: ServiceRequestMessage, asker: Asker, correlation_id: str | None) -> Case:
         marker = f"[{case.case_id}]"
         existing = next((sr for sr in self._pc.list_service_requests(correlation_id=correlation_id)
                          if sr.title.startswith(marker)), None)
@@ -205,6 +221,29 @@ class ServiceRequestService:
                              note=f"case {case.case_id}: {case.title}", status=self._gate.record_status(asker, REQUEST),
                              details=details, correlation_id=correlation_id)
 
+    def _needs_manual_report(self, case: Case, message: ServiceRequestMessage, exc: PartnerCenterError) -> Case:
+        text = manual_report_text(case, message, exc)
+        for _ in range(5):
+            try:
+                saved = self._cases.save(dataclasses.replace(
+                    case, status=NEEDS_MANUAL_REPORT, notes=(*case.notes, text),
+                    service_request_error=f"Partner Center answered {exc.status}: file it by hand in 21Vianet's "
+                                          "portal (the case's last note is the text to paste)"))
+                break
+            except ConcurrencyConflict:
+                fresh = self._cases.get(case.customer_id, case.case_id)
+                if fresh is None:
+                    raise
+                case = fresh
+        else:
+            raise ConcurrencyConflict(f"case {case.case_id} kept changing while recording its manual report")
+        # An operator must act: an alert, not a quiet log line (lib/services/ops_alerts.py takes it over on merge).
+        log.error("alert: service request for case %s of customer %s needs a manual report to 21Vianet: %s",
+                  case.case_id, case.customer_id, exc, extra={"alert": NEEDS_MANUAL_REPORT, "case_id": case.case_id,
+                                                              "customer_id": case.customer_id,
+                                                              "ms_request_id": exc.request_id})
+        return saved
+
     def _record(self, case: Case, request_id: str, status: str) -> Case:
         for _ in range(5):
             try:
@@ -242,6 +281,21 @@ class ServiceRequestService:
                 self._cases.save(with_note)
             except ConcurrencyConflict:
                 log.warning("could not record the poison reason on case %s", case.case_id)
+
+
+def manual_report_text(case: Case, message: ServiceRequestMessage, exc: PartnerCenterError) -> str:
+    """What an operator pastes into the support portal of Partner Center operated by 21Vianet."""
+    return "\n".join([
+        "Service request to file by hand (Partner Center operated by 21Vianet: Support, new request)",
+        f"Title: {request_title(case.case_id, message.title)}",
+        f"Severity: {message.severity}",
+        f"Customer tenant id: {case.customer_id}",
+        f"csp-guard case: {case.case_id}",
+        "Description:",
+        message.description,
+        f"(Not filed through the API: Partner Center answered {exc.status}"
+        + (f", MS-RequestId {exc.request_id}" if exc.request_id else "") + ")",
+    ])
 
 
 def _identifiers(body: bytes) -> tuple[str, str] | None:

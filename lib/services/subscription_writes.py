@@ -13,8 +13,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from lib.partner_center.errors import AuthenticationError, PartnerCenterError
-from lib.partner_center.models import Subscription
+from lib.partner_center.errors import AuthenticationError, PartnerCenterError, PreconditionFailedError
+from lib.partner_center.models import CallResult, Subscription
 from lib.services.partner_center_port import SubscriptionsPort
 from lib.services.write_gate import Asker, WriteGate
 from lib.store.subscriptions import Subscriptions, SubscriptionState
@@ -59,8 +59,7 @@ class SubscriptionWrites:
                     else f"not_active:{sub.status}"}
         state = self._subscriptions.save(dataclasses.replace(state, status_before="active"))
         try:
-            call = self._gate.write_subscription_status(asker, customer_id, sub, "suspended",
-                                                       correlation_id=correlation_id)
+            call = self._patch(asker, customer_id, sub, "suspended", correlation_id)
         except PartnerCenterError as exc:
             log.warning("suspend %s/%s failed: %s", customer_id, sub.id, exc)
             failed = {**result, "to": "suspended", "outcome": "failed", "error": exc.code_text,
@@ -72,6 +71,12 @@ class SubscriptionWrites:
             self._subscriptions.save(dataclasses.replace(before, pc_status=sub.status, unanswered_request_id=None,
                                                          etag=state.etag))
             return {**failed, "answer": "refused"}
+        if isinstance(call, Subscription):
+            # Changed in Partner Center since we read it (412), and no longer active: not ours to suspend.
+            self._subscriptions.save(dataclasses.replace(before, pc_status=call.status, unanswered_request_id=None,
+                                                         etag=state.etag))
+            return {**result, "to": call.status, "outcome": "already_suspended" if call.status == "suspended"
+                    else f"not_active:{call.status}", "note": "changed in Partner Center meanwhile"}
         self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=True,
                                                      unanswered_request_id=None, suspended_at=datetime.now(UTC)))
         telemetry.suspensions.add(1, {"reason": reason})
@@ -113,12 +118,30 @@ class SubscriptionWrites:
                 self._subscriptions.save(dataclasses.replace(state, pc_status=sub.status, suspended_by_us=False,
                                                              drift=f"found {sub.status} when restoring"))
                 return {**result, "outcome": f"already_{sub.status}"}
-            call = self._gate.write_subscription_status(Asker.RESTORE_OWN, state.customer_id, sub,
-                                                       state.status_before or "active", correlation_id=correlation_id)
+            call = self._patch(Asker.RESTORE_OWN, state.customer_id, sub, state.status_before or "active",
+                               correlation_id)
         except PartnerCenterError as exc:
             log.warning("restore %s/%s failed: %s", state.customer_id, state.subscription_id, exc)
             return {**result, "outcome": "failed", "error": exc.code_text, "request_id": exc.request_id}
+        if isinstance(call, Subscription):  # reactivated or changed outside csp-guard meanwhile (412): left alone
+            self._subscriptions.save(dataclasses.replace(state, pc_status=call.status, suspended_by_us=False,
+                                                         drift=f"found {call.status} when restoring"))
+            return {**result, "outcome": f"already_{call.status}"}
         self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=False,
                                                      status_before=None, suspended_at=None))
         telemetry.restores.add(1)
         return {**result, "to": call.value.status, "outcome": "confirmed", "request_id": call.request_id}
+
+    def _patch(self, asker: Asker, customer_id: str, sub: Subscription, status: str,
+               correlation_id: str | None) -> CallResult[Subscription] | Subscription:
+        """The status PATCH through the gate, sent with the etag read (If-Match). A 412 means the subscription
+        changed since: read it again and decide again. Still in the state we read: PATCH once more with the new
+        etag. Otherwise the fresh subscription is returned, untouched, for the caller to record."""
+        try:
+            return self._gate.write_subscription_status(asker, customer_id, sub, status, correlation_id=correlation_id)
+        except PreconditionFailedError:
+            fresh = self._pc.get_subscription(customer_id, sub.id, correlation_id=correlation_id)
+            if fresh.status != sub.status:
+                return fresh
+            return self._gate.write_subscription_status(asker, customer_id, fresh, status,
+                                                       correlation_id=correlation_id)

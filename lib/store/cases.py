@@ -16,7 +16,7 @@ from typing import Any
 from lib.store.entities import Record, Value
 from lib.store.tables import Table
 
-CASE_STATUSES = ("open", "reported", "resolved", "confirmed")
+CASE_STATUSES = ("open", "reported", "resolved", "confirmed", "needs_manual_report", "test")
 
 
 def new_case_id(now: datetime | None = None) -> str:

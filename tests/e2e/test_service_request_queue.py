@@ -21,7 +21,7 @@ def test_a_queued_service_request_is_created_once_by_the_queue_function(app_env,
         response = requests.post(f"{host.url}/api/customers/{customer}/service-requests", headers=headers,
                                  timeout=30, data=json.dumps({"title": "Resale of licences to third parties",
                                                               "description": "Seen on our reseller audit",
-                                                              "severity": "Moderate"}))
+                                                              "severity": "moderate"}))  # as documented
         assert response.status_code == 202
         case_id = response.json()["case_id"]
         case = {}
@@ -32,9 +32,10 @@ def test_a_queued_service_request_is_created_once_by_the_queue_function(app_env,
             time.sleep(0.5)
         assert case["status"] == "reported" and case["reason"] == "misuse"
         created = [c for c in sandbox_calls(pc_sandbox, method="POST") if c["path"].startswith("/v1/servicerequests")]
-        assert len(created) == 1 and created[0]["body"]["title"].startswith(f"[{case_id}]")
+        assert len(created) == 1 and created[0]["body"]["Title"].startswith(f"[{case_id}]")
         for fact in (customer, "测试客户有限公司", "Seen on our reseller audit", case_id, *subs):
-            assert fact in created[0]["body"]["description"]
+            assert fact in created[0]["body"]["Description"]
+        assert created[0]["body"]["Severity"] == "moderate"
         listed = requests.get(f"{host.url}/api/cases?status=reported", headers=headers, timeout=10).json()["items"]
         assert case_id in {c["case_id"] for c in listed}
         bad = requests.post(f"{host.url}/api/customers/{customer}/service-requests", headers=headers, timeout=10,

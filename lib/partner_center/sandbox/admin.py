@@ -11,17 +11,24 @@
   POST   /_sandbox/reset                      empty everything; {"demo": true} reloads the demo data
   POST   /_sandbox/config                     {"page_size": N, "rate_limit": requests per second, 0 = off}
   POST   /_sandbox/servicerequests/{id}/status  {"status": none|open|closed|attention_needed}
-  POST   /_sandbox/webhooks/deliver           sign an event like Partner Center and POST it to a webhook URL
-  GET    /_sandbox/cert/sandbox.cer           the certificate those deliveries are signed with
+  POST   /_sandbox/webhooks/deliver           sign an event like Partner Center and POST it to a webhook URL:
+                                              {"eventName", "url" (else the registered WebhookUrl), "resourceUri",
+                                              "signatureHeader": "authorization" | "x-ms-signature" (else as
+                                              registered: SignatureTokenToMsSignatureHeader), "signer":
+                                              "self-signed" (a certificate no CA issued), "certificateUrl",
+                                              "tamper", "headers"}
+  GET    /_sandbox/cert/sandbox.cer           the certificate those deliveries are signed with (issued by ca.pem)
+  GET    /_sandbox/cert/ca.pem                the sandbox's test CA (PARTNER_CENTER_WEBHOOK_CA_BUNDLE for local runs)
+  GET    /_sandbox/cert/self-signed.cer       the self-signed certificate of "signer": "self-signed"
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from lib.partner_center.sandbox.routes import INVALID_INPUT, INVALID_PROPERTY, NOT_FOUND, error_body
+from lib.partner_center.sandbox.delivery import Delivery, deliver
+from lib.partner_center.sandbox.errors import INVALID_INPUT, INVALID_PROPERTY, NOT_FOUND, error_body
 from lib.partner_center.sandbox.seed import demo_customers
 from lib.partner_center.sandbox.state import SERVICE_REQUEST_STATUSES, Fault, SandboxState, SeedError, now_iso
 
@@ -100,26 +107,16 @@ def _config(state: SandboxState, body: Any) -> tuple[int, Any]:
 
 def _deliver(server: SandboxServer, body: Any) -> tuple[int, Any]:
     """Signs an event like Partner Center and POSTs it to the given (or registered) webhook URL."""
-    import requests
-
     if not isinstance(body, dict) or not body.get("eventName"):
         return 400, error_body(INVALID_PROPERTY, "eventName is required")
-    url = body.get("url") or (server.state.webhook_registration or {}).get("WebhookUrl")
+    registration = server.state.webhook_registration or {}
+    url = body.get("url") or registration.get("WebhookUrl")
     if not url:
         return 400, error_body(INVALID_PROPERTY, "no url given and no webhook registered")
-    event = {"EventName": body["eventName"], "ResourceUri": body.get("resourceUri", ""),
-             "ResourceName": body.get("resourceName", ""), "AuditUri": None, "ResourceChangeUtcDate": now_iso()}
-    raw = json.dumps(event).encode("utf-8")
-    signature = server.identity.sign(raw)
-    if body.get("tamper"):
-        raw = raw.replace(b"}", b', "tampered": true}', 1)
-    cert_url = body.get("certificateUrl") or f"{server.url}/_sandbox/cert/sandbox.cer"
-    headers = {"Content-Type": "application/json", "Authorization": f"Signature {signature}",
-               "X-MS-Certificate-Url": cert_url, "X-MS-Signature-Algorithm": "rsa-sha256",
-               **(body.get("headers") or {})}
-    response = requests.post(url, data=raw, headers=headers, timeout=60)
-    try:
-        answer: Any = response.json()
-    except ValueError:
-        answer = response.text
-    return 200, {"status": response.status_code, "body": answer, "event": event}
+    in_ms_header = body.get("signatureHeader", "x-ms-signature" if registration.get(
+        "SignatureTokenToMsSignatureHeader") else "authorization") == "x-ms-signature"
+    return 200, deliver(server, Delivery(
+        url, str(body["eventName"]), str(body.get("resourceUri", "")), str(body.get("resourceName", "")),
+        in_ms_signature_header=in_ms_header, self_signed=body.get("signer") == "self-signed",
+        certificate_url=body.get("certificateUrl"), tamper=bool(body.get("tamper")),
+        headers=dict(body.get("headers") or {})))

@@ -1,6 +1,9 @@
-"""The sandbox's Partner Center API: the real paths under /v1, the documented payloads, paging with `size` and
-`links.next` + MS-ContinuationToken, and errors in Partner Center's shape ({"code", "description", "data",
-"source"}). The caller (server.py) has already checked the bearer token."""
+"""The sandbox's Partner Center API: the real paths under /v1 (and /webhooks/v1), the documented payloads, paging
+with `size` and `links.next` + MS-ContinuationToken, and errors in Partner Center's shape ({"code", "description",
+"data", "source"}). It follows Microsoft's published samples (tests/fixtures/partner_center/), not the client:
+request bodies are read case-insensitively (the documented PATCH and service-request bodies are PascalCase), the
+suspend/reactivate answer is PascalCase as documented, and a PATCH whose `If-Match` is not the subscription's
+current etag answers 412. The caller (server.py) has already checked the bearer token."""
 
 from __future__ import annotations
 
@@ -9,8 +12,20 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
+from lib.partner_center.sandbox import webhook_registration
+from lib.partner_center.sandbox.errors import (
+    INVALID_INPUT,
+    INVALID_PROPERTY,
+    NOT_FOUND,
+    PRECONDITION_FAILED,
+    ApiError,
+    error_body,
+)
+from lib.partner_center.sandbox.fraud_views import fraud_events_view
 from lib.partner_center.sandbox.state import SEVERITIES, SandboxState, new_etag, now_iso
 
 _CUSTOMER = re.compile(r"^/v1/customers/([^/]+)$")
@@ -22,17 +37,7 @@ _SR = re.compile(r"^/v1/servicerequests/([^/]+)$")
 # Only suspend and reactivate; asking for the status a subscription already has is accepted as a no-op.
 _TRANSITIONS = {("active", "suspended"), ("suspended", "active"), ("active", "active"), ("suspended", "suspended")}
 
-NOT_FOUND, INVALID_INPUT, INVALID_PROPERTY = 1000, 2000, 3000
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: int, description: str) -> None:
-        super().__init__(description)
-        self.status, self.code, self.description = status, code, description
-
-
-def error_body(code: int, description: str) -> dict[str, Any]:
-    return {"code": code, "description": description, "data": [], "source": "PartnerFD"}
+__all__ = ["INVALID_INPUT", "INVALID_PROPERTY", "NOT_FOUND", "ApiError", "error_body", "handle"]
 
 
 def handle(state: SandboxState, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str],
@@ -51,21 +56,21 @@ def handle(state: SandboxState, method: str, path: str, query: Mapping[str, str]
             if method == "GET":
                 return 200, sub
             if method == "PATCH":
-                return 200, _patch_subscription(sub, body)
+                return 200, pascal_case(_patch_subscription(sub, headers, body))
         if (match := _USAGE.match(path)) and method == "GET":
             customer = _customer(state, match.group(1))
-            usage = state.usage.get(customer["id"], {})
-            return 200, {"totalCost": usage.get("totalCost", "0.00"), "currencyCode": "CNY", "currencyLocale": "zh-CN",
-                         "budget": {"amount": usage.get("budget", 0)}, "usageStartTime": now_iso(),
-                         "attributes": {"objectType": "CustomerUsageSummary"}}
+            return 200, _usage_summary(customer, state.usage.get(customer["id"], {}))
         if (match := _BUDGET.match(path)) and method == "PATCH":
             customer = _customer(state, match.group(1))
-            if not isinstance(body, dict) or "amount" not in body:
+            amount = _fields(body).get("amount")
+            if amount is None:
                 raise ApiError(400, INVALID_INPUT, "Invalid input: amount is required")
-            state.usage.setdefault(customer["id"], {})["budget"] = body["amount"]
-            return 200, {"amount": body["amount"], "attributes": {"objectType": "SpendingBudget"}}
-        if path == "/v1/webhooks/registration":
-            return _webhook_registration(state, method, body)
+            state.usage.setdefault(customer["id"], {})["budget"] = amount
+            return 200, {"amount": amount, "usageSpendingBudget": amount,
+                         "attributes": {"objectType": "SpendingBudget"},
+                         "links": {"self": {"uri": path, "method": "PATCH", "headers": []}}}
+        if path == webhook_registration.PATH or path.startswith(webhook_registration.PATH + "/"):
+            return webhook_registration.handle(state, method, path, body)
         if method == "GET" and path == "/v1/fraudEvents":
             return 200, _fraud_events(state, query, headers)
         if method == "GET" and path == "/v1/servicerequests/supporttopics":
@@ -83,6 +88,20 @@ def handle(state: SandboxState, method: str, path: str, query: Mapping[str, str]
     raise ApiError(404, NOT_FOUND, f"No resource at {method} {path}")
 
 
+def _usage_summary(customer: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
+    """As get-a-customer-usage-summary documents it for an Azure plan (currencyCode, usdTotalCost, the billing
+    period); amounts as the seed gave them (text or number)."""
+    now = datetime.now(UTC)
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return {"budget": {"amount": usage.get("budget", 0), "attributes": {"objectType": "SpendingBudget"}},
+            "resourceId": customer["id"], "resourceName": customer["companyProfile"]["companyName"],
+            "billingStartDate": start.isoformat(), "billingEndDate": end.isoformat(),
+            "totalCost": usage.get("totalCost", "0.00"), "currencyCode": "CNY",
+            "usdTotalCost": usage.get("usdTotalCost", "0.00"), "lastModifiedDate": now_iso(),
+            "attributes": {"objectType": "CustomerUsageSummary"}}
+
+
 def _customer(state: SandboxState, cid: str) -> dict[str, Any]:
     found = state.customers.get(cid.lower())
     if found is None:
@@ -98,37 +117,40 @@ def _subscription(state: SandboxState, cid: str, sid: str) -> dict[str, Any]:
     return found
 
 
-def _patch_subscription(sub: dict[str, Any], body: Any) -> dict[str, Any]:
-    """Suspend or reactivate. The body must be the subscription resource; only its status is applied."""
-    if not isinstance(body, dict) or "status" not in body:
+def _fields(body: Any) -> dict[str, Any]:
+    """A request body's properties by lower-case name: Partner Center reads `Status` and `status` alike."""
+    return {str(k).lower(): v for k, v in body.items()} if isinstance(body, dict) else {}
+
+
+def pascal_case(value: Any) -> Any:
+    """The resource as the documented suspend/reactivate answer writes it: every property name PascalCase."""
+    if isinstance(value, dict):
+        return {(k[:1].upper() + k[1:]): pascal_case(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [pascal_case(v) for v in value]
+    return value
+
+
+def _patch_subscription(sub: dict[str, Any], headers: Mapping[str, str], body: Any) -> dict[str, Any]:
+    """Suspend or reactivate. The body must be the subscription resource; only its status is applied. `If-Match`,
+    when sent (the documented request sends the etag read), must be the current etag or `*`: otherwise 412."""
+    if_match = next((v for k, v in headers.items() if k.lower() == "if-match"), None)
+    if if_match is not None and if_match.strip() not in ("*", sub["attributes"]["etag"]):
+        raise ApiError(412, PRECONDITION_FAILED,
+                       "Precondition failed: the subscription has changed since it was read (etag mismatch)")
+    fields = _fields(body)
+    if not isinstance(body, dict) or "status" not in fields:
         raise ApiError(400, INVALID_INPUT, "Invalid input: the body must be the subscription resource with a status")
-    if body.get("id") not in (None, sub["id"]):
+    if fields.get("id") not in (None, sub["id"]) and str(fields.get("id")).lower() != sub["id"].lower():
         raise ApiError(400, INVALID_PROPERTY, "Invalid property: id does not match the subscription")
-    wanted = str(body["status"]).lower()
+    wanted = str(fields["status"]).lower()
     if wanted not in ("active", "suspended"):
-        raise ApiError(400, INVALID_PROPERTY, f"Invalid property: status {body['status']!r} cannot be set")
+        raise ApiError(400, INVALID_PROPERTY, f"Invalid property: status {fields['status']!r} cannot be set")
     if (sub["status"], wanted) not in _TRANSITIONS:
         raise ApiError(400, INVALID_PROPERTY, f"A {sub['status']} subscription cannot be made {wanted}")
     sub["status"] = wanted
     sub["attributes"]["etag"] = new_etag()
     return sub
-
-
-def _webhook_registration(state: SandboxState, method: str, body: Any) -> tuple[int, Any]:
-    if method == "GET":
-        if state.webhook_registration is None:
-            raise ApiError(404, NOT_FOUND, "No webhook registration")
-        return 200, state.webhook_registration
-    if method in ("POST", "PUT"):
-        if not isinstance(body, dict) or not body.get("WebhookUrl"):
-            raise ApiError(400, INVALID_PROPERTY, "Invalid property: WebhookUrl is required")
-        state.webhook_registration = {"SubscriberUrl": body["WebhookUrl"], "WebhookUrl": body["WebhookUrl"],
-                                      "WebhookEvents": list(body.get("WebhookEvents") or [])}
-        return 200, state.webhook_registration
-    if method == "DELETE":
-        state.webhook_registration = None
-        return 204, None
-    raise ApiError(405, INVALID_INPUT, f"{method} is not allowed on /v1/webhooks/registration")
 
 
 # The old events model knew only crypto-mining alerts; every other type needs X-NewEventsModel: true.
@@ -137,10 +159,19 @@ OLD_MODEL_EVENT_TYPES = frozenset({"cryptomining", "networkconnectionstocryptomi
 
 def _fraud_events(state: SandboxState, query: Mapping[str, str],
                   headers: Mapping[str, str]) -> list[dict[str, Any]]:
+    return fraud_events_view(_matching_fraud_events(state, query, headers), _new_model(headers))
+
+
+def _new_model(headers: Mapping[str, str]) -> bool:
+    return any(k.lower() == "x-neweventsmodel" and v.lower() == "true" for k, v in headers.items())
+
+
+def _matching_fraud_events(state: SandboxState, query: Mapping[str, str],
+                           headers: Mapping[str, str]) -> list[dict[str, Any]]:
     """As documented: a bare JSON array, filtered by the optional EventStatus and SubscriptionId; in the new events
     model also by EventType, and paged by PageSize and PageNumber when both are positive integers."""
     wanted = {k.lower(): v for k, v in query.items()}
-    new_model = any(k.lower() == "x-neweventsmodel" and v.lower() == "true" for k, v in headers.items())
+    new_model = _new_model(headers)
     status, subscription = wanted.get("eventstatus"), wanted.get("subscriptionid")
     kind = wanted.get("eventtype") if new_model else None
     found = [e for e in state.fraud_events
@@ -173,22 +204,32 @@ def _create_service_request_once(state: SandboxState, locale: str, headers: Mapp
 
 
 def _create_service_request(state: SandboxState, locale: str, body: Any) -> dict[str, Any]:
+    """As create-a-service-request documents: a PascalCase body (read case-insensitively), a severity of
+    critical, moderate or minimal (any case accepted), and an answer whose status is `none`."""
     if not isinstance(body, dict):
         raise ApiError(400, INVALID_INPUT, "Invalid input: the body must be a service request")
-    for name in ("title", "description", "severity", "supportTopicId"):
-        if not body.get(name):
+    fields = _fields(body)
+    for name in ("Title", "Description", "Severity", "SupportTopicId"):
+        if fields.get(name.lower()) in (None, ""):
             raise ApiError(400, INVALID_PROPERTY, f"Invalid property: {name} is required")
-    severity = next((s for s in SEVERITIES if s.lower() == str(body["severity"]).lower()), None)
-    if severity is None:
-        raise ApiError(400, INVALID_PROPERTY, f"Invalid property: severity must be one of {', '.join(SEVERITIES)}")
-    topic = next((t for t in state.support_topics if t["id"] == str(body["supportTopicId"])), None)
+    severity = str(fields["severity"]).lower()
+    if severity not in SEVERITIES:
+        raise ApiError(400, INVALID_PROPERTY, f"Invalid property: Severity must be one of {', '.join(SEVERITIES)}")
+    topic = next((t for t in state.support_topics if str(t["id"]) == str(fields["supporttopicid"])), None)
     if topic is None:
-        raise ApiError(400, INVALID_PROPERTY, f"Invalid property: unknown supportTopicId {body['supportTopicId']}")
+        raise ApiError(400, INVALID_PROPERTY, f"Invalid property: unknown SupportTopicId {fields['supporttopicid']}")
     sr_id = f"{int(time.time())}{uuid.uuid4().int % 10**6:06d}"
-    created = {"id": sr_id, "title": body["title"], "description": body["description"], "severity": severity,
-               "supportTopicId": topic["id"], "supportTopicName": topic["name"], "status": "open",
-               "organization": {"name": "沙箱合作伙伴"}, "productName": "Partner Center", "countryCode": "CN",
-               "locale": locale, "createdDate": now_iso(), "lastModifiedDate": now_iso(), "lastClosedDate": None,
+    created = {"title": fields["title"], "description": fields["description"], "severity": severity,
+               "supportTopicId": str(topic["id"]), "supportTopicName": topic["name"], "id": sr_id, "status": "none",
+               "organization": {"id": "00000000-0000-0000-0000-00000000c5b0", "name": "沙箱合作伙伴",
+                                "phoneNumber": "4008205959"},
+               "primaryContact": {"organization": {"id": "00000000-0000-0000-0000-00000000c5b0",
+                                                   "name": "沙箱合作伙伴", "phoneNumber": "4008205959"},
+                                  "contactId": "00000000-0000-0000-0000-0000000c0a11", "lastName": "管理员",
+                                  "firstName": "沙箱", "email": "admin@sandbox.partner.onmschina.cn",
+                                  "phoneNumber": "4008205959"},
+               "productName": "Partner Center", "productId": "15960", "countryCode": "CN", "locale": locale,
+               "createdDate": now_iso(), "lastModifiedDate": now_iso(), "lastClosedDate": "0001-01-01T00:00:00",
                "notes": [], "attributes": {"objectType": "ServiceRequest"}}
     state.service_requests[sr_id] = created
     return created
@@ -209,7 +250,9 @@ def _collection(state: SandboxState, items: list[dict[str, Any]], path: str, que
             raise ApiError(400, INVALID_INPUT, "Invalid input: bad continuation token") from None
     page = items[offset:offset + size]
     relative = path.removeprefix("/v1")
-    links: dict[str, Any] = {"self": {"uri": relative, "method": "GET", "headers": []}}
+    # links.self as documented (get-a-list-of-customers): the request's own path, /v1 and query included.
+    own = f"{path}?{urlencode(query)}" if query else path
+    links: dict[str, Any] = {"self": {"uri": own, "method": "GET", "headers": []}}
     if offset + size < len(items):
         next_token = base64.b64encode(f"offset:{offset + size}".encode()).decode()
         links["next"] = {"uri": f"{relative}?size={size}&seekOperation=Next", "method": "GET",

@@ -6,6 +6,9 @@ Partner Center API (routes.py; a bearer token is required, any non-empty one is 
   GET  /v1/fraudEvents[?EventStatus=&SubscriptionId=&EventType=]
   GET  /v1/servicerequests/supporttopics POST /v1/servicerequests/{agent-locale}
   GET  /v1/servicerequests               GET /v1/servicerequests/{id}
+  GET|POST|PUT|DELETE /webhooks/v1/registration, GET /webhooks/v1/registration/events,
+  POST /webhooks/v1/registration/validationEvents, GET .../validationEvents/{correlationId}
+  GET  /v1/customers/{id}/usagesummary   PATCH /v1/customers/{id}/usagebudget
 Admin API under /_sandbox/ (admin.py). Each Partner Center request is recorded, then meets, in order: an injected
 fault, the rate limit, the token check, the route.
 
@@ -14,6 +17,7 @@ Nothing here imports the client: the sandbox is what the client is tested agains
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import threading
@@ -25,8 +29,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from lib.partner_center.sandbox import admin, routes
+from lib.partner_center.sandbox.delivery import deliver
 from lib.partner_center.sandbox.seed import demo_customers
-from lib.partner_center.sandbox.signing import new_identity
+from lib.partner_center.sandbox.signing import new_identity, self_signed_identity
 from lib.partner_center.sandbox.state import SandboxState, now_iso
 
 
@@ -38,7 +43,10 @@ class SandboxServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: SandboxState) -> None:
         super().__init__(address, _Handler)
         self.state = state
-        self.identity = new_identity()
+        self.identity = new_identity()  # a leaf issued by the sandbox's test CA
+        self.self_signed = self_signed_identity()  # the same names, no CA: what a forger could serve
+        state.base_url = self.url
+        state.sender = functools.partial(deliver, self)
 
     @property
     def url(self) -> str:
@@ -79,6 +87,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if parts.path == "/_sandbox/cert/sandbox.cer":
                 return self._send_bytes(200, self.server.identity.certificate_der, "application/pkix-cert")
+            if parts.path == "/_sandbox/cert/ca.pem":
+                return self._send_bytes(200, self.server.identity.ca_pem, "application/x-pem-file")
+            if parts.path == "/_sandbox/cert/self-signed.cer":
+                return self._send_bytes(200, self.server.self_signed.certificate_der, "application/pkix-cert")
             if parts.path.startswith("/_sandbox/"):
                 return self._send(*admin.handle(self.server, self.command, parts.path, body))
             self._partner_center(parts.path, query, body)

@@ -9,11 +9,12 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-SEVERITIES = ("Minimal", "Moderate", "Critical")
+SEVERITIES = ("minimal", "moderate", "critical")  # as create-a-service-request documents them
 SERVICE_REQUEST_STATUSES = ("none", "open", "closed", "attention_needed")
 CALL_LOG_LIMIT = 10_000  # a long `make run` must not grow without bound; tests stay far below this
 
@@ -61,6 +62,10 @@ class SandboxState:
     service_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     usage: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> totalCost, budget (yuan text)
     webhook_registration: dict[str, Any] | None = None
+    validation_events: dict[str, dict[str, Any]] = field(default_factory=dict)  # correlationId -> its result
+    # Set by the server: delivers a signed event (delivery.Delivery) and returns the callback's answer.
+    sender: Callable[[Any], dict[str, Any]] | None = None
+    base_url: str = ""
     created_by_request: dict[str, str] = field(default_factory=dict)  # MS-RequestId -> service request id
     calls: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=CALL_LOG_LIMIT))
     faults: list[Fault] = field(default_factory=list)
@@ -77,6 +82,7 @@ class SandboxState:
             self.service_requests.clear()
             self.usage.clear()
             self.webhook_registration = None
+            self.validation_events.clear()
             self.created_by_request.clear()
             self.calls.clear()
             self.faults.clear()
@@ -166,6 +172,7 @@ def subscription_resource(cid: str, sub: dict[str, Any]) -> dict[str, Any]:
         "isTrial": False, "billingType": sub.get("billingType", "license"),
         "billingCycle": sub.get("billingCycle", "monthly"), "termDuration": sub.get("termDuration", "P1M"),
         "contractType": "subscription", "orderId": sub.get("orderId", uuid.uuid4().hex),
+        "parentSubscriptionId": sub.get("parentSubscriptionId"), "partnerId": None,
         "links": {
             "offer": {"uri": f"/offers/{offer_id}?country=CN", "method": "GET", "headers": []},
             "entitlement": {"uri": f"/customers/{cid}/entitlements/{sid}", "method": "GET", "headers": []},
@@ -175,9 +182,28 @@ def subscription_resource(cid: str, sub: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def documented_time(text: str | None) -> str:
+    """A time as the fraud-events sample writes it: UTC without an offset, two decimals ("2021-12-08T00:25:45.69").
+    A seed may give any ISO time; one without an offset is taken as UTC."""
+    when = datetime.now(UTC)
+    if text:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when = parsed.astimezone(UTC) if parsed.tzinfo else parsed
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 10000:02d}"
+
+
+UNRESOLVED_ON = "9999-12-31T23:59:59.9970000"  # the documented sample's resolvedOn of an unresolved alert
+
+
 def fraud_event_resource(cid: str, company: str, event: dict[str, Any]) -> dict[str, Any]:
-    """A fraud alert with the documented fields of `GET /v1/fraudEvents`."""
-    when = event.get("eventTime") or now_iso()
+    """A fraud alert with every documented field of `GET /v1/fraudEvents` in the new events model (fraud_views.py
+    shows each model its own fields). A seed's `isTest: true` makes a test alert."""
+    try:
+        when = documented_time(event.get("eventTime"))
+    except ValueError:
+        raise SeedError(f"customer {cid}: eventTime {event.get('eventTime')!r} is not an ISO time") from None
+    kind = event.get("eventType", "NetworkConnectionsToCryptoMiningPools")
+    resource = event.get("resourceName", event.get("entityName", "vm-miner-01"))
     return {"eventTime": when, "eventId": event.get("eventId") or str(uuid.uuid4()),
             "partnerTenantId": "00000000-0000-0000-0000-00000000c5b0", "partnerFriendlyName": "沙箱合作伙伴",
             "customerTenantId": cid, "customerFriendlyName": company,
@@ -188,17 +214,39 @@ def fraud_event_resource(cid: str, company: str, event: dict[str, Any]) -> dict[
             "eventStatus": event.get("eventStatus", "Active"), "serviceName": "Microsoft.Compute",
             "resourceName": event.get("resourceName", event.get("entityName", "vm-miner-01")),
             "resourceGroupName": event.get("resourceGroupName", "rg-prod"), "firstOccurrence": when,
-            "lastOccurrence": event.get("lastOccurrence", when), "resolvedReason": None, "resolvedOn": None,
-            "resolvedBy": None, "eventType": event.get("eventType", "NetworkConnectionsToCryptoMiningPools"),
-            "severity": event.get("severity", "High")}
+            "lastOccurrence": event.get("lastOccurrence", when), "resolvedReason": "None",
+            "resolvedOn": UNRESOLVED_ON, "resolvedBy": "", "firstObserved": when, "lastObserved": when,
+            "eventType": kind, "severity": event.get("severity", "High"),
+            "confidenceLevel": event.get("confidenceLevel", "high"),
+            "displayName": event.get("displayName", f"{kind} on {resource}"),
+            "description": event.get("description", f"Partner Center detected {kind} on {resource}."),
+            "country": "CN", "valueAddedResellerTenantId": "", "valueAddedResellerFriendlyName": "",
+            "subscriptionName": event.get("subscriptionName", "Azure plan"),
+            "affectedResources": event.get("affectedResources", [
+                {"azureResourceId": f"/subscriptions/{event.get('subscriptionId', '')}/resourceGroups/"
+                                    f"{event.get('resourceGroupName', 'rg-prod')}/providers/Microsoft.Compute/"
+                                    f"virtualMachines/{resource}", "type": "Microsoft.Compute/virtualMachines"}]),
+            "additionalDetails": event.get("additionalDetails", _additional_details(kind, resource)),
+            "isTest": bool(event.get("isTest", False)),
+            "activityLogs": []}
+
+
+def _additional_details(kind: str, resource: str) -> dict[str, str]:
+    """The per-type details of an alert; for crypto-mining, the keys of the documented sample."""
+    if "crypto" not in kind.lower():
+        return {}
+    return {"resourceid": resource, "resourcetype": "Microsoft.Compute/virtualMachines",
+            "vM_IP": '[\r\n "10.0.0.4"\r\n]', "miningPool_IP": '[\r\n "203.0.113.7"\r\n]',
+            "connectionCount": "31", "cryptoCurrencyMiningPoolDomainName": "pool.example.org"}
 
 
 def default_support_topics() -> list[dict[str, Any]]:
     return [
-        {"id": "32444671", "name": "Fraud or suspicious activity", "description": "Report suspected fraud or misuse",
+        # ids as numbers, as the documented support-topics sample writes them
+        {"id": 32444671, "name": "Fraud or suspicious activity", "description": "Report suspected fraud or misuse",
          "attributes": {"objectType": "SupportTopic"}},
-        {"id": "32444672", "name": "Billing", "description": "Invoices, payments and credits",
+        {"id": 32444672, "name": "Billing", "description": "Invoices, payments and credits",
          "attributes": {"objectType": "SupportTopic"}},
-        {"id": "32444673", "name": "Subscription management", "description": "Suspend, reactivate, cancel",
+        {"id": 32444673, "name": "Subscription management", "description": "Suspend, reactivate, cancel",
          "attributes": {"objectType": "SupportTopic"}},
     ]

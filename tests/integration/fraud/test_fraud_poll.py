@@ -40,7 +40,7 @@ def test_a_crypto_mining_event_opens_a_case_suspends_for_fraud_and_reports_once(
     service.handle(messages[0].body)
     service.handle(messages[0].body)
     created = [c for c in sandbox_calls(pc_sandbox, method="POST") if c["path"].startswith("/v1/servicerequests/")]
-    assert len(created) == 1 and created[0]["body"]["title"].startswith(f"[{case.case_id}]")
+    assert len(created) == 1 and created[0]["body"]["Title"].startswith(f"[{case.case_id}]")
     assert context.cases.get(MINER, case.case_id).status == "reported"
 
 

@@ -37,8 +37,8 @@ def test_a_message_delivered_twice_creates_one_service_request(app_env, pc_sandb
     assert first.status == "reported"
     created = posts(pc_sandbox)
     assert len(created) == 1
-    assert created[0]["body"]["title"] == request_title(case.case_id, f"{case.title}（测试客户有限公司）")
-    assert created[0]["body"]["supportTopicId"] == "32444671"  # found by name, as no topic is configured
+    assert created[0]["body"]["Title"] == request_title(case.case_id, f"{case.title}（测试客户有限公司）")
+    assert created[0]["body"]["SupportTopicId"] == "32444671"  # found by name, as no topic is configured
     assert created[0]["path"] == "/v1/servicerequests/zh-CN"
 
 

@@ -2,6 +2,7 @@
 and reactivating, service requests and fraud events."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -180,14 +181,15 @@ def test_a_service_request_round_trips_through_create_list_and_get(pc_sandbox, p
     created = pc_client.create_service_request(title="疑似挖矿", description="vm-miner-01 在挖矿",
                                                severity="Critical", support_topic_id=FRAUD_TOPIC)
     sr = created.value
-    assert sr.status == "open" and sr.support_topic_id == FRAUD_TOPIC and sr.severity == "Critical"
+    # create-a-service-request: a new request's status is `none`; severities are lower case
+    assert sr.status == "none" and sr.support_topic_id == FRAUD_TOPIC and sr.severity == "critical"
     assert sr.description == "vm-miner-01 在挖矿" and sr.support_topic_name == "Fraud or suspicious activity"
     assert [listed.id for listed in pc_client.list_service_requests()] == [sr.id]
     assert pc_client.get_service_request(sr.id) == sr
     post = sandbox_calls(pc_sandbox, method="POST")
     assert post[0]["path"] == "/v1/servicerequests/zh-CN"
-    assert post[0]["body"] == {"title": "疑似挖矿", "description": "vm-miner-01 在挖矿", "severity": "Critical",
-                               "supportTopicId": FRAUD_TOPIC}
+    assert post[0]["body"] == {"Title": "疑似挖矿", "Description": "vm-miner-01 在挖矿", "Severity": "critical",
+                               "SupportTopicId": FRAUD_TOPIC, "Attributes": {"ObjectType": "ServiceRequest"}}
     assert created.request_id == post[0]["headers"]["MS-RequestId"]
 
 
@@ -211,9 +213,9 @@ def test_the_fraud_support_topic_is_listed(pc_sandbox, pc_client):
 
 
 def test_a_service_request_with_a_bad_severity_or_topic_is_a_bad_request(pc_sandbox, pc_client, pc_sleeps):
-    with pytest.raises(BadRequestError, match="severity"):
+    with pytest.raises(BadRequestError, match="Severity"):
         pc_client.create_service_request(title="t", description="d", severity="Urgent", support_topic_id=FRAUD_TOPIC)
-    with pytest.raises(BadRequestError, match="supportTopicId"):
+    with pytest.raises(BadRequestError, match="SupportTopicId"):
         pc_client.create_service_request(title="t", description="d", severity="Critical", support_topic_id="1")
     assert list(pc_client.list_service_requests()) == []
     assert pc_sleeps.sleeps == []
@@ -234,8 +236,10 @@ def test_fraud_events_are_read_from_the_documented_bare_array(pc_sandbox, pc_cli
     assert isinstance(response.json(), list)
     [event] = pc_client.list_fraud_events()
     assert (event.event_id, event.customer_id, event.subscription_id) == ("e-1", customer, "sub-0")
+    # written as the documented sample writes it, without an offset, and read as UTC
     assert (event.event_type, event.event_status, event.event_time) == ("CryptoMining", "Active",
-                                                                          "2026-11-20T03:14:00Z")
+                                                                          "2026-11-20T03:14:00.00")
+    assert event.event_at == datetime(2026, 11, 20, 3, 14, tzinfo=UTC)
     assert (event.resource_group_name, event.hit_count, event.customer_name) == ("rg-mining", 12,
                                                                                  "上海云帆科技有限公司")
 

@@ -117,7 +117,9 @@ def test_seeding_adds_to_what_is_there_in_the_documented_format(pc_sandbox):
     assert (sub["offerName"], sub["quantity"], sub["status"]) == ("Microsoft 365 E3", 25, "suspended")
     assert sub["attributes"]["objectType"] == "Subscription" and sub["attributes"]["etag"]
     assert set(sub["links"]) >= {"offer", "entitlement", "self"}
-    [event] = get(pc_sandbox, "/v1/fraudEvents").json()
+    [old] = get(pc_sandbox, "/v1/fraudEvents").json()
+    assert "eventType" not in old  # the old events model's documented fields carry no type
+    [event] = get(pc_sandbox, "/v1/fraudEvents", headers={**AUTH, "X-NewEventsModel": "true"}).json()
     assert (event["customerTenantId"], event["eventType"], event["eventStatus"]) == (second, "CryptoMining", "Active")
 
 

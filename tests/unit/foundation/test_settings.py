@@ -119,3 +119,26 @@ def test_review_is_an_enforcement_mode_and_an_unknown_one_names_all_three():
     assert settings_with(ENFORCEMENT_MODE="review").enforcement_mode == "review"
     with pytest.raises(SettingsError, match=r"^ENFORCEMENT_MODE: 'later' is not one of shadow, enforce, review$"):
         settings_with(ENFORCEMENT_MODE="later")
+
+
+def test_the_webhook_ca_bundle_is_refused_unless_partner_center_is_on_loopback(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    with pytest.raises(SettingsError, match=r"^PARTNER_CENTER_WEBHOOK_CA_BUNDLE: only allowed when"):
+        settings_with(PARTNER_CENTER_WEBHOOK_CA_BUNDLE=str(bundle))
+    local = settings_with(PARTNER_CENTER_WEBHOOK_CA_BUNDLE=str(bundle), PARTNER_CENTER_BASE_URL="http://127.0.0.1:7081")
+    assert local.partner_center.webhook_ca_bundle == bundle
+    assert settings_with().partner_center.webhook_ca_bundle is None
+    empty = tmp_path / "empty.pem"
+    empty.write_bytes(b"")
+    with pytest.raises(SettingsError, match=r"^PARTNER_CENTER_WEBHOOK_CA_BUNDLE: .* holds no PEM certificate"):
+        settings_with(PARTNER_CENTER_WEBHOOK_CA_BUNDLE=str(empty), PARTNER_CENTER_BASE_URL="http://127.0.0.1:7081")
+    with pytest.raises(SettingsError, match=r"^PARTNER_CENTER_WEBHOOK_CA_BUNDLE: no file"):
+        settings_with(PARTNER_CENTER_WEBHOOK_CA_BUNDLE=str(tmp_path / "missing.pem"),
+                      PARTNER_CENTER_BASE_URL="http://127.0.0.1:7081")
+
+
+def test_webhook_issuer_hosts_default_to_microsofts_pki_hosts():
+    assert settings_with().partner_center.webhook_issuer_hosts == ("www.microsoft.com", "cacerts.digicert.com")
+    s = settings_with(PARTNER_CENTER_WEBHOOK_ISSUER_HOSTS="pki.example.cn")
+    assert s.partner_center.webhook_issuer_hosts == ("pki.example.cn",)

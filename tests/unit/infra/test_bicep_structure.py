@@ -25,6 +25,7 @@ LOCAL_ONLY = {
     "CSPGUARD_FUNCTION_KEY": "the development host's function key; the Functions host keeps its own keys",
     "AzureWebJobsStorage": "the connection-string form; Azure uses the identity-based AzureWebJobsStorage__* settings",
     "ALLOW_FUTURE_AS_OF": "lets a real scan run for a later day: replays in tests and demos, never in Azure",
+    "PARTNER_CENTER_WEBHOOK_CA_BUNDLE": "the sandbox's test CA, refused unless the base URL is a loopback address",
 }
 
 # Role name -> well-known role definition id (the same in every Azure cloud).

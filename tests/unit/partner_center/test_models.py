@@ -79,7 +79,7 @@ def test_a_service_request_is_read_with_a_lower_case_status_and_keeps_its_raw_js
             "supportTopicId": "32444671", "createdDate": "2026-11-20T03:14:00Z",
             "lastModifiedDate": "2026-11-20T03:15:00Z", "notes": []}
     sr = ServiceRequest.from_json(data)
-    assert sr == ServiceRequest(id="2026112000001", title="疑似挖矿", status="open", severity="Critical",
+    assert sr == ServiceRequest(id="2026112000001", title="疑似挖矿", status="open", severity="critical",
                                 support_topic_id="32444671", created_date="2026-11-20T03:14:00Z",
                                 last_modified_date="2026-11-20T03:15:00Z")
     assert sr.raw == data
@@ -153,7 +153,7 @@ def test_a_subscription_built_by_hand_still_has_a_json_form():
 def test_a_support_topic_and_a_service_request_round_trip_through_json():
     topic = SupportTopic.from_json({"id": 32444671, "name": "Fraud", "description": "Suspected fraud"})
     assert SupportTopic.from_json(topic.to_json()) == topic and topic.id == "32444671"
-    sr = ServiceRequest(id="1", title="t", status="open", severity="Critical", support_topic_id="32444671",
+    sr = ServiceRequest(id="1", title="t", status="open", severity="critical", support_topic_id="32444671",
                         description="d")
     assert ServiceRequest.from_json(sr.to_json()) == sr
 
