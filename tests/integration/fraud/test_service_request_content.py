@@ -39,9 +39,9 @@ def test_an_operators_request_names_the_customer_its_subscriptions_the_evidence_
         severity="Moderate", reason="misuse", case_id=None, actor="ops:alice")
     assert drain(context) == 1
     body = posted(pc_sandbox)[0]["body"]
-    assert body["title"] == f"[{case.case_id}] Licences resold to a third party（测试客户有限公司）"
+    assert body["Title"] == f"[{case.case_id}] Licences resold to a third party（测试客户有限公司）"
     for fact in (customer, "测试客户有限公司", *subs, "Seen in our reseller audit of 2026-11", case.case_id):
-        assert fact in body["description"]
+        assert fact in body["Description"]
 
 
 @pytest.mark.parametrize(("locale", "title"), [
@@ -59,9 +59,9 @@ def test_a_fraud_request_has_a_plain_title_in_the_agent_locale(app_env, pc_sandb
     call = posted(pc_sandbox)[0]
     case = context.cases.for_customer(MINER)[0]
     assert call["path"] == f"/v1/servicerequests/{locale}"
-    assert call["body"]["title"] == f"[{case.case_id}] {title}"
-    assert "pc fraud event" not in call["body"]["title"] and "pc_fraud_event" not in call["body"]["title"]
-    description = call["body"]["description"]
+    assert call["body"]["Title"] == f"[{case.case_id}] {title}"
+    assert "pc fraud event" not in call["body"]["Title"] and "pc_fraud_event" not in call["body"]["Title"]
+    description = call["body"]["Description"]
     for fact in (MINER, "可疑挖矿有限公司", "az-1", "CryptoMining", case.case_id):
         assert fact in description
     assert ("租户 ID" if locale == "zh-CN" else "tenant id") in description
@@ -106,9 +106,9 @@ def test_the_stage_action_files_one_request_per_episode_with_the_ledgers_evidenc
     assert drain(context) == 1
     body = posted(pc_sandbox)[0]["body"]
     expected = r"^\[CASE-20261130-[0-9A-F]{8}\] 客户严重逾期：逾期天数 45，逾期金额 12,500.00 CNY（测试客户有限公司）$"
-    assert re.match(expected, body["title"])
+    assert re.match(expected, body["Title"])
     for fact in (customer, subs[0], "INV-2026-11-0042", "2026-11-30", "12,500.00 CNY", "45"):
-        assert fact in body["description"]
+        assert fact in body["Description"]
     case = next(c for c in context.cases.for_customer(customer))
     assert case.reason == "non_payment" and case.status == "reported"
 
