@@ -73,8 +73,9 @@ class SubscriptionWrites:
             return {**failed, "answer": "refused"}
         if isinstance(call, Subscription):
             # Changed in Partner Center since we read it (412), and no longer active: not ours to suspend.
-            self._subscriptions.save(dataclasses.replace(before, pc_status=call.status, unanswered_request_id=None,
-                                                         etag=state.etag))
+            # Like any subscription found not active: our reason is held, the suspension is not ours.
+            self._subscriptions.save(dataclasses.replace(state, pc_status=call.status, status_before=None,
+                                                         unanswered_request_id=None))
             return {**result, "to": call.status, "outcome": "already_suspended" if call.status == "suspended"
                     else f"not_active:{call.status}", "note": "changed in Partner Center meanwhile"}
         self._subscriptions.save(dataclasses.replace(state, pc_status=call.value.status, suspended_by_us=True,

@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from lib.partner_center.errors import PreconditionFailedError, UnreadableAnswerError
+from lib.services.write_gate import Asker
 from tests.fixtures.sandbox import fault, sandbox_calls
 from tests.support.suspension_world import pc_status, seeded_customer, world
 
@@ -51,7 +52,7 @@ def test_the_patch_carries_the_etag_read_and_a_stale_one_is_412(pc_sandbox, pc_c
 def test_a_subscription_suspended_by_hand_after_our_read_is_not_ours_and_never_restored(tables, pc_sandbox, pc_client):
     customer, [sub] = seeded_customer(pc_sandbox, ("active",))
     w = world(tables, ReadThenSomeoneActs(pc_client, lambda: suspend_by_hand(pc_sandbox, customer, sub)))
-    action = w.service.suspend(customer, reason="non_payment", actor="scan")
+    action = w.service.suspend(customer, reason="non_payment", actor="scan", asker=Asker.AUTOMATIC)
     [target] = action.targets
     assert target["outcome"] == "already_suspended" and action.status == "confirmed"
     state = w.subscriptions.get(customer, sub)
@@ -69,7 +70,7 @@ def test_a_subscription_changed_but_still_active_is_read_again_and_suspended(tab
         pc_sandbox.state.subscriptions[customer][sub]["attributes"]["etag"] = "changed-elsewhere"
 
     w = world(tables, ReadThenSomeoneActs(pc_client, touch))
-    action = w.service.suspend(customer, reason="fraud", actor="fraud_events_poll")
+    action = w.service.suspend(customer, reason="fraud", actor="fraud_events_poll", asker=Asker.AUTOMATIC)
     assert action.targets[0]["outcome"] == "confirmed" and pc_status(pc_sandbox, customer, sub) == "suspended"
     patches = sandbox_calls(pc_sandbox, method="PATCH")
     assert len(patches) == 2 and patches[0]["headers"]["If-Match"] != "changed-elsewhere"  # the stale one: 412
@@ -82,7 +83,7 @@ def test_an_unreadable_patch_answer_is_recorded_as_a_named_failure(tables, pc_sa
     customer, _ = seeded_customer(pc_sandbox, ("active",))
     fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=200, body=answer)
     w = world(tables, pc_client)
-    action = w.service.suspend(customer, reason="non_payment", actor="scan")
+    action = w.service.suspend(customer, reason="non_payment", actor="scan", asker=Asker.AUTOMATIC)
     [target] = action.targets
     assert action.status == "failed" and target["outcome"] == "failed"
     assert target["error"] == "unreadable answer (http 200)" and target["request_id"]
