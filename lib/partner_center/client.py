@@ -27,6 +27,7 @@ from lib.partner_center.errors import (
     error_from_response,
 )
 from lib.partner_center.models import (
+    BillingProfile,
     CallResult,
     Customer,
     FraudEvent,
@@ -70,6 +71,11 @@ class PartnerCenterClient:
 
     def get_customer(self, customer_id: str, *, correlation_id: str | None = None) -> Customer:
         return Customer.from_json(self._resource("GET", f"/v1/customers/{_seg(customer_id)}", correlation_id).value)
+
+    def get_billing_profile(self, customer_id: str, *, correlation_id: str | None = None) -> BillingProfile:
+        """The customer's billing profile: the e-mail and culture notices fall back to."""
+        path = f"/v1/customers/{_seg(customer_id)}/profiles/billing"
+        return BillingProfile.from_json(self._resource("GET", path, correlation_id).value)
 
     def list_subscriptions(self, customer_id: str, *, correlation_id: str | None = None) -> Iterator[Subscription]:
         for item in self._pages(f"/v1/customers/{_seg(customer_id)}/subscriptions", correlation_id):

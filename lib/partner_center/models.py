@@ -100,6 +100,26 @@ class Customer:
 
 
 @dataclass(frozen=True)
+class BillingProfile:
+    """A customer's billing profile (`GET /v1/customers/{id}/profiles/billing`): who receives invoices, in which
+    culture. Fields per Partner Center's CustomerBillingProfile resource; an empty e-mail is kept as ''."""
+
+    email: str
+    culture: str = ""
+    language: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company_name: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BillingProfile:
+        return cls(email=_text(data, "email"), culture=_text(data, "culture"), language=_text(data, "language"),
+                   first_name=_text(data, "firstName"), last_name=_text(data, "lastName"),
+                   company_name=_text(data, "companyName"), raw=dict(data))
+
+
+@dataclass(frozen=True)
 class SupportTopic:
     id: str
     name: str

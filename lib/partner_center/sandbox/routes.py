@@ -18,6 +18,7 @@ _SUBS = re.compile(r"^/v1/customers/([^/]+)/subscriptions$")
 _SUB = re.compile(r"^/v1/customers/([^/]+)/subscriptions/([^/]+)$")
 _USAGE = re.compile(r"^/v1/customers/([^/]+)/usagesummary$")
 _BUDGET = re.compile(r"^/v1/customers/([^/]+)/usagebudget$")
+_BILLING_PROFILE = re.compile(r"^/v1/customers/([^/]+)/profiles/billing$")
 _SR = re.compile(r"^/v1/servicerequests/([^/]+)$")
 # Only suspend and reactivate; asking for the status a subscription already has is accepted as a no-op.
 _TRANSITIONS = {("active", "suspended"), ("suspended", "active"), ("active", "active"), ("suspended", "suspended")}
@@ -58,6 +59,9 @@ def handle(state: SandboxState, method: str, path: str, query: Mapping[str, str]
             return 200, {"totalCost": usage.get("totalCost", "0.00"), "currencyCode": "CNY", "currencyLocale": "zh-CN",
                          "budget": {"amount": usage.get("budget", 0)}, "usageStartTime": now_iso(),
                          "attributes": {"objectType": "CustomerUsageSummary"}}
+        if (match := _BILLING_PROFILE.match(path)) and method == "GET":
+            customer = _customer(state, match.group(1))
+            return 200, state.billing_profiles[customer["id"]]
         if (match := _BUDGET.match(path)) and method == "PATCH":
             customer = _customer(state, match.group(1))
             if not isinstance(body, dict) or "amount" not in body:
