@@ -21,16 +21,21 @@ from lib.services.collections import CollectionsEnforcer
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
 from lib.services.ingest_event import LedgerIngestion
+from lib.services.notice_addressing import NoticeAddressing
+from lib.services.notice_outbox import NoticeOutbox
 from lib.services.partner_center_events import PartnerCenterEvents
 from lib.services.reconcile import Reconciler
+from lib.services.send_notice import NoticeSender
 from lib.services.service_requests import ServiceRequestService
 from lib.services.suspension import SuspensionService
 from lib.settings import Settings, get_settings
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
 from lib.store.cases import Cases
+from lib.store.contacts import ContactBook
 from lib.store.leases import CustomerLocks, Leases
 from lib.store.ledger import LedgerBook
+from lib.store.notices import Notices
 from lib.store.queues import MessageQueue
 from lib.store.runs import RunLog
 from lib.store.subscriptions import Subscriptions
@@ -52,6 +57,7 @@ class AppContext:
     _partner_center: PartnerCenterClient | None = field(default=None, repr=False)
     _service_requests_service: ServiceRequestService | None = field(default=None, repr=False)
     _pc_verifier: PartnerCenterWebhookVerifier | None = field(default=None, repr=False)
+    _notices_queue: MessageQueue | None = field(default=None, repr=False)
     # What "now" is for decisions made outside a scan (the payment hook); replaced only by scenario tests that
     # replay a collections timeline.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
@@ -190,6 +196,40 @@ class AppContext:
             enforcer.after_payment(customer_id, summary, row, actor="payment")
 
         return LedgerIngestion(self.ledger, self.accounts, self.unmatched, after_record=after_record)
+
+    # --- customer notices ---
+
+    @property
+    def notices(self) -> Notices:
+        return Notices(self.tables.table("notices"))
+
+    @property
+    def contacts(self) -> ContactBook:
+        return ContactBook(self.tables.table("contacts"))
+
+    @property
+    def notices_queue(self) -> MessageQueue:
+        if self._notices_queue is None:
+            with self._lock:
+                if self._notices_queue is None:
+                    queue = MessageQueue.from_settings(self.settings.storage, self.settings.notices.queue)
+                    queue.ensure()
+                    self._notices_queue = queue
+        return self._notices_queue
+
+    def notice_outbox(self) -> NoticeOutbox:
+        from lib.notices.render import NoticeRenderer
+
+        renderer = NoticeRenderer(self.settings.collections_policy.parent / "notices", self.policy)
+        return NoticeOutbox(self.policy, self.notices, renderer, NoticeAddressing(self.contacts, self.partner_center),
+                            lambda: self.notices_queue, mode=self.settings.notices.mode,
+                            sender=self.settings.notices.sender)
+
+    def notice_sender(self) -> NoticeSender:
+        from lib.notices.smtp_mailer import SmtpMailer
+
+        settings = self.settings.notices
+        return NoticeSender(self.notices, self.notice_outbox(), settings, mailer=lambda: SmtpMailer(settings))
 
 
 _context: AppContext | None = None

@@ -16,6 +16,14 @@ param webhookSecretStripe string = ''
 @description('False: the Stripe provider is not configured and WEBHOOK_SECRET_STRIPE is not set.')
 param stripeConfigured bool = false
 
+@secure()
+@description('SMTP password for customer notices (SMTP_PASSWORD); empty: no SMTP AUTH password is set.')
+param smtpPassword string = ''
+
+@secure()
+@description('Apprise URLs for operators\' alerts (OPS_ALERT_URLS); they carry robot keys, so they are secrets.')
+param opsAlertUrls string = ''
+
 var partnerCenterEntry = 'partner-center-client-secret'
 var standardEntry = 'webhook-secret-standard'
 var stripeEntry = 'webhook-secret-stripe'
@@ -64,6 +72,24 @@ resource stripe 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (stripeConfi
   }
 }
 
+resource smtp 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(smtpPassword)) {
+  parent: vault
+  name: 'smtp-password'
+  properties: {
+    value: smtpPassword
+    contentType: 'SMTP password for customer notices'
+  }
+}
+
+resource opsAlerts 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(opsAlertUrls)) {
+  parent: vault
+  name: 'ops-alert-urls'
+  properties: {
+    value: opsAlertUrls
+    contentType: 'Apprise URLs for operators\' alerts, comma-separated'
+  }
+}
+
 // Versionless references: the platform picks up a new secret version within a day, or at once on restart.
 var baseReferences = {
   PARTNER_CENTER_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${partnerCenter.name})'
@@ -73,7 +99,15 @@ var stripeReference = {
   WEBHOOK_SECRET_STRIPE: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${stripeEntry})'
 }
 
+var smtpReference = {
+  SMTP_PASSWORD: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/smtp-password)'
+}
+var opsAlertsReference = {
+  OPS_ALERT_URLS: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/ops-alert-urls)'
+}
+
 output name string = vault.name
 output id string = vault.id
 @description('App settings whose values are Key Vault references (no secret values).')
-output appSettingReferences object = union(baseReferences, stripeConfigured ? stripeReference : {})
+output appSettingReferences object = union(baseReferences, stripeConfigured ? stripeReference : {},
+  empty(smtpPassword) ? {} : smtpReference, empty(opsAlertUrls) ? {} : opsAlertsReference)

@@ -31,8 +31,9 @@ from lib.store import entity_group
 from lib.store.entities import Record, Value, from_entity, to_entity
 from lib.store.errors import ConcurrencyConflict, EntityNotFound, StorageUnavailable, StoreError
 
-TABLES = ("ledger", "accounts", "subscriptions", "actions", "cases", "unmatched", "runs")
-TableName = Literal["ledger", "accounts", "subscriptions", "actions", "cases", "unmatched", "runs"]
+TABLES = ("ledger", "accounts", "subscriptions", "actions", "cases", "unmatched", "runs", "notices", "contacts")
+TableName = Literal["ledger", "accounts", "subscriptions", "actions", "cases", "unmatched", "runs", "notices",
+                    "contacts"]
 MAX_BATCH = 100  # entity-group transaction limit
 T = TypeVar("T")
 

@@ -69,6 +69,27 @@ HOLD_BODY: dict[str, Any] = {
                    "until": {"type": "string", "format": "date"}, "note": {"type": "string"}}}
 AS_OF = (("as_of", "evaluate as of this date (YYYY-MM-DD, noon in the policy's zone) or timestamp"),)
 
+CONTACTS_BODY: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"to": {"type": "array", "items": {"type": "string", "format": "email"}, "maxItems": 20},
+                   "cc": {"type": "array", "items": {"type": "string", "format": "email"}, "maxItems": 20},
+                   "language": {"enum": ["zh-CN", "en", None]}}}
+NOTICE_OPERATIONS: list[Operation] = [
+    Operation("GET", "customers/{customer_id}/notices", "listCustomerNotices",
+              "Every notice for the customer: stage, language, recipients, status, times", "operator",
+              responses={"200": "the notices, oldest first", "400": "bad customer id"}),
+    Operation("GET", "customers/{customer_id}/notices/preview", "previewNotice",
+              "The notice the customer would get now for a stage (or pre_suspension), rendered; sends nothing",
+              "operator", query=(("stage", "a stage of the policy, or pre_suspension"), ("lang", "zh-CN or en")),
+              responses={"200": "subject, text, HTML and facts", "400": "bad stage or language",
+                         "404": "unknown customer"}),
+    Operation("GET", "notices", "listNotices", "Notices across customers, e.g. every failed one", "operator",
+              query=(("status", "recorded, queued, sending, sent or failed"),), responses={"200": "the notices"}),
+    Operation("PUT", "customers/{customer_id}/contacts", "putContacts",
+              "Who receives the customer's notices (empty to: the billing profile's e-mail), and in which language",
+              "operator", request=CONTACTS_BODY, responses={"200": "the contacts saved", "400": "bad body"}),
+]
+
 OPERATIONS: list[Operation] = [
     Operation("GET", "health", "getHealth", "Storage and Partner Center reachability, last run of each timer",
               "anonymous", responses={"200": "healthy or degraded", "503": "a dependency is down"},
@@ -145,4 +166,5 @@ OPERATIONS: list[Operation] = [
     Operation("GET", "reports/aging", "getAgingReport",
               "Receivables by age bucket and by stage, per currency", "operator",
               query=(("format", "json (default) or csv"),), responses={"200": "the report"}),
+    *NOTICE_OPERATIONS,
 ]
