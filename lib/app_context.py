@@ -25,7 +25,7 @@ from lib.services.notice_addressing import NoticeAddressing
 from lib.services.notice_outbox import NoticeOutbox
 from lib.services.partner_center_events import PartnerCenterEvents
 from lib.services.reconcile import Reconciler
-from lib.services.send_notice import NoticeSender
+from lib.services.send_notice import Alert, NoticeSender, log_alert
 from lib.services.service_requests import ServiceRequestService
 from lib.services.suspension import SuspensionService
 from lib.settings import Settings, get_settings
@@ -61,6 +61,8 @@ class AppContext:
     # What "now" is for decisions made outside a scan (the payment hook); replaced only by scenario tests that
     # replay a collections timeline.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
+    # Where operators' alerts about notices go; the lead wires the OpsAlerts of lib/services/ops_alerts.py here.
+    ops_alert: Alert = field(default=log_alert, repr=False)
 
     @property
     def tables(self) -> TableStore:
@@ -145,11 +147,13 @@ class AppContext:
 
     def enforcer(self) -> CollectionsEnforcer:
         return CollectionsEnforcer(self.policy, self.ledger, self.accounts, self.actions, self.suspension(),
-                                   paused=self.settings.enforcement_paused, clock=self.clock)
+                                   paused=self.settings.enforcement_paused, clock=self.clock,
+                                   notices=self.notice_outbox())
 
     def delinquency_scan(self) -> DelinquencyScan:
         return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,
-                               ScanSettings(max_suspensions=self.settings.max_suspensions_per_run))
+                               ScanSettings(max_suspensions=self.settings.max_suspensions_per_run),
+                               notices=self.notice_outbox())
 
     @property
     def cases(self) -> Cases:
@@ -229,7 +233,8 @@ class AppContext:
         from lib.notices.smtp_mailer import SmtpMailer
 
         settings = self.settings.notices
-        return NoticeSender(self.notices, self.notice_outbox(), settings, mailer=lambda: SmtpMailer(settings))
+        return NoticeSender(self.notices, self.notice_outbox(), settings, mailer=lambda: SmtpMailer(settings),
+                            alert=self.ops_alert, clock=self.clock)
 
 
 _context: AppContext | None = None

@@ -41,10 +41,10 @@ def build_envelope(settings: NoticeSettings, *, customer_id: str, notice_id: str
     message["Subject"] = subject
     message["Date"] = format_datetime(when)
     message["Message-ID"] = message_id(customer_id, notice_id, settings.sender)
-    message["Content-Language"] = language
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    message["Content-Language"] = language  # after the content: set_content() drops Content-* headers
     sender = parseaddr(settings.sender)[1]
     recipients = [address for _, address in getaddresses([*to, *cc, *settings.bcc]) if address]
     return Envelope(message, sender, list(dict.fromkeys(recipients)))

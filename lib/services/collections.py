@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from lib.domain.collections_plan import PlannedChange, plan_change
-from lib.domain.policy import CollectionsPolicy
+from lib.domain.policy import CURRENT, CollectionsPolicy
 from lib.domain.summary import LedgerSummary
+from lib.services.notice_outbox import NoticeOutbox
 from lib.services.suspension import SuspensionService
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
@@ -53,15 +54,17 @@ class Applied:
     change: PlannedChange | None
     suspended: bool = False
     restored: bool = False
-    withheld: str | None = None  # kill_switch | cap
+    withheld: str | None = None  # notice_period | kill_switch | cap
     shadow: bool = False  # shadow mode decided a suspension and called nothing
 
 
 class CollectionsEnforcer:
     def __init__(self, policy: CollectionsPolicy, ledger: LedgerBook, accounts: Accounts, actions: Actions,
                  suspension: SuspensionService, *, paused: bool,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 notices: NoticeOutbox | None = None) -> None:
         self._clock = clock
+        self._notices = notices
         self._policy = policy
         self._ledger = ledger
         self._accounts = accounts
@@ -82,7 +85,7 @@ class CollectionsEnforcer:
             if change is None:
                 self._accounts.set_stage(cid, fresh.stage or "current", since=fresh.stage_since or as_of)
                 return Applied(None)
-            return self._act(change, fresh, as_of, budget, actor, correlation_id)
+            return self._act(change, fresh, as_of, budget, actor, correlation_id, summary=summary)
 
     def after_payment(self, customer_id: str, summary: LedgerSummary, row: AccountRow, *, actor: str) -> Applied:
         """Within a webhook's request: lifts a non-payment suspension the moment the book no longer calls for
@@ -104,8 +107,9 @@ class CollectionsEnforcer:
             return self._act(change, fresh, now, SuspensionBudget(0), actor, None)
 
     def _act(self, change: PlannedChange, row: AccountRow, as_of: datetime, budget: SuspensionBudget, actor: str,
-             correlation_id: str | None) -> Applied:
+             correlation_id: str | None, *, summary: LedgerSummary | None = None) -> Applied:
         cid = change.customer_id
+        awaits_notice = self._notice_step(change, row, summary, as_of)
         decision = change.decision
         suspended_flag = row.suspended_for_non_payment
         withheld: str | None = None
@@ -115,7 +119,9 @@ class CollectionsEnforcer:
                                  status="recorded", details={"stage": decision.stage, "from": change.from_stage},
                                  correlation_id=correlation_id)
         if change.suspend:
-            if self._paused:
+            if awaits_notice:
+                withheld = "notice_period"
+            elif self._paused:
                 withheld = "kill_switch"
             elif not budget.take():
                 withheld = "cap"
@@ -136,3 +142,20 @@ class CollectionsEnforcer:
         since = as_of if change.to_stage != change.from_stage else (row.stage_since or as_of)
         self._accounts.set_stage(cid, change.to_stage, since=since, suspended_for_non_payment=suspended_flag)
         return Applied(change, suspended, restored, withheld, shadow)
+
+    def _notice_step(self, change: PlannedChange, row: AccountRow, summary: LedgerSummary | None,
+                     as_of: datetime) -> bool:
+        """Customer notices for this change: a new stage episode when the customer leaves "current", the stage's
+        notice when it notifies, and the notice period before a suspension. True when the suspension must wait
+        for it. Notices follow NOTICES_MODE, not the enforcement mode or the kill switch."""
+        if self._notices is None or summary is None:
+            return False
+        cid = change.customer_id
+        if change.from_stage == CURRENT and change.to_stage != CURRENT:
+            self._notices.begin_episode(cid)
+        if change.notify:
+            self._notices.stage_reached(cid, change.to_stage, summary, hold=row.hold, as_of=as_of)
+        if not change.suspend:
+            return False
+        verdict = self._notices.before_suspension(cid, change.to_stage, summary, hold=row.hold, as_of=as_of)
+        return not verdict.allowed

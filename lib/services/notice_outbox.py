@@ -64,7 +64,7 @@ class NoticeOutbox:
         this episode names a date (and with no notice period, that notice allows the suspension at once)."""
         today = as_of.astimezone(self._policy.zone).date()
         days = self._policy.notices.notice_days_before_suspension
-        episode = self._notices.episode(customer_id) or self._notices.start_episode(customer_id)
+        episode = self._notices.current_episode(customer_id)
         given = [self._given(n) for n in self._notices.for_customer(customer_id, episode=episode)]
         verdict = judge(given, today, days)
         if verdict.needs_notice:
@@ -113,7 +113,7 @@ class NoticeOutbox:
 
     def _make(self, customer_id: str, stage: str, kind: str, summary: LedgerSummary, hold: Hold | None,
               as_of: datetime) -> Notice | None:
-        episode = self._notices.episode(customer_id) or self._notices.start_episode(customer_id)
+        episode = self._notices.current_episode(customer_id)
         facts = notice_facts(self._policy, customer_id, "", summary, stage=stage, kind=kind, as_of=as_of, hold=hold)
         template = PRE_SUSPENSION if kind == PRE_SUSPENSION else stage
         draft = Notice(customer_id=customer_id, notice_id=notice_id(episode, template), episode=episode, stage=stage,

@@ -118,7 +118,7 @@ class NoticeSender:
             raise NoticeDeferred(f"notice {notice.notice_id}: {exc.answer}") from exc
         answer = result.answer + (f"; refused: {result.refused}" if result.refused else "")
         sent = dataclasses.replace(notice, status="sent", sent_at=self._clock(), smtp_answer=answer,
-                                   message_id=envelope.message["Message-ID"], last_error=None)
+                                   message_id=str(envelope.message["Message-ID"]), last_error=None)
         try:
             return self._notices.save(sent)
         except ConcurrencyConflict:

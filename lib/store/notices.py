@@ -82,6 +82,17 @@ class Notices:
         record = self._table.get(customer_id, EPISODE_ROW)
         return record.integer("number") if record else 0
 
+    def current_episode(self, customer_id: str) -> int:
+        """The customer's episode, the first one made if it has none yet (safe when called at once by many)."""
+        number = self.episode(customer_id)
+        if number:
+            return number
+        try:
+            self._table.insert(customer_id, EPISODE_ROW, {"number": 1})
+        except ConcurrencyConflict:
+            return self.episode(customer_id)
+        return 1
+
     def start_episode(self, customer_id: str) -> int:
         """The customer left "current": later notices belong to a new episode."""
         for _ in range(5):
