@@ -13,7 +13,7 @@ from lib.domain.event_fields import customer_id_field
 from lib.domain.notice_contacts import ContactsError, parse_contacts
 from lib.domain.policy import UnknownStageError
 from lib.services import customer_notices
-from lib.services.send_notice import InvalidNoticeMessage
+from lib.services.send_notice import MAX_DELIVERIES, InvalidNoticeMessage
 from lib.structured_logging import invocation_context
 from lib.web.endpoint import Actor, operator_endpoint, register_error
 from lib.web.problems import ProblemError, json_response, read_json_body
@@ -29,13 +29,21 @@ register_error(customer_notices.NoticeTemplateError, 500, "notice-template-inval
 def send_notice(msg: func.QueueMessage) -> None:
     with invocation_context("send_notice"):
         context = get_context()
+        delivery = msg.dequeue_count or 1
         try:
-            notice = context.notice_sender().handle(msg.get_body(), delivery=msg.dequeue_count or 1)
+            notice = context.notice_sender().handle(msg.get_body(), delivery=delivery)
         except InvalidNoticeMessage as exc:
             # Never valid: straight to the poison queue, where operators see it, instead of five retries.
             log.error("notice message poisoned: %s", exc)
             context.notices_queue.send_poison(msg.get_body(), str(exc))
+            context.notice_alert()("poison_message", f"a notices message was poisoned: {exc}",
+                                   {"queue": context.settings.notices.queue, "message_id": msg.id})
             return
+        except Exception as exc:
+            if delivery >= MAX_DELIVERIES:  # the host moves it to the poison queue after this failure
+                context.notice_alert()("poison_message", f"a notices message failed {delivery} times: {exc}",
+                                       {"queue": context.settings.notices.queue, "message_id": msg.id})
+            raise
         if notice is not None:
             log.info("notice %s/%s: %s", notice.customer_id, notice.notice_id, notice.status)
 

@@ -61,8 +61,9 @@ class AppContext:
     # What "now" is for decisions made outside a scan (the payment hook); replaced only by scenario tests that
     # replay a collections timeline.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
-    # Where operators' alerts about notices go; the lead wires the OpsAlerts of lib/services/ops_alerts.py here.
-    ops_alert: Alert = field(default=log_alert, repr=False)
+    # Where operators' alerts about notices go when set (tests); otherwise Apprise to OPS_ALERT_URLS, else the log.
+    ops_alert: Alert | None = field(default=None, repr=False)
+    _apprise_alert: Alert | None = field(default=None, repr=False)
 
     @property
     def tables(self) -> TableStore:
@@ -234,7 +235,21 @@ class AppContext:
 
         settings = self.settings.notices
         return NoticeSender(self.notices, self.notice_outbox(), settings, mailer=lambda: SmtpMailer(settings),
-                            alert=self.ops_alert, clock=self.clock)
+                            alert=self.notice_alert(), clock=self.clock)
+
+    def notice_alert(self) -> Alert:
+        if self.ops_alert is not None:
+            return self.ops_alert
+        if not self.settings.notices.ops_alert_urls:
+            return log_alert
+        if self._apprise_alert is None:
+            with self._lock:
+                if self._apprise_alert is None:
+                    from lib.notices.ops_alerts import AppriseOpsAlerts
+
+                    # One per process: its batching and rate limit only work if every alert passes through it.
+                    self._apprise_alert = AppriseOpsAlerts(self.settings.notices.ops_alert_urls).raise_alert
+        return self._apprise_alert
 
 
 _context: AppContext | None = None

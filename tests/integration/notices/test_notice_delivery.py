@@ -212,3 +212,11 @@ def test_record_mode_renders_and_keeps_every_notice_and_sends_none(app_env, pc_s
     assert row.status == "recorded" and row.subject == "Payment reminder: ¥12,500.00 overdue"
     assert "15 December 2026" in row.text and row.to == ("ap@contoso.example.cn",)
     assert get_context().notices_queue.approximate_count() == 0 and mailbox.messages() == []
+
+
+def test_a_message_that_can_never_be_sent_is_poisoned_at_once_and_operators_are_told(notice_env, mailbox, alerts):
+    queue = get_context().notices_queue
+    queue.send_json({"notice_id": "n-0001-reminder", "customer_id": "not-a-tenant"})
+    drain()
+    assert queue.approximate_count(poison=True) == 1 and queue.approximate_count() == 0
+    assert [kind for kind, _, _ in alerts] == ["poison_message"] and "customer_id" in alerts[0][1]
