@@ -107,14 +107,16 @@ def _timers(report: HealthReport, runs: RunLog) -> None:
 
 
 def _poison(report: HealthReport, settings: Settings) -> None:
-    queue = MessageQueue.from_settings(settings.storage, settings.service_requests_queue)
-    try:
-        waiting = queue.approximate_count()
-        poisoned = queue.approximate_count(poison=True)
-    except StoreError:
-        report.checks["service_requests_queue"] = {"status": "not created yet"}
-        return
-    report.checks["service_requests_queue"] = {"status": "ok" if poisoned == 0 else "poison",
-                                               "waiting": waiting, "poison": poisoned}
-    if poisoned:
-        report.worsen("degraded")
+    for check, name in (("service_requests_queue", settings.service_requests_queue),
+                        ("notices_queue", settings.notices.queue)):
+        queue = MessageQueue.from_settings(settings.storage, name)
+        try:
+            waiting = queue.approximate_count()
+            poisoned = queue.approximate_count(poison=True)
+        except StoreError:
+            report.checks[check] = {"status": "not created yet"}
+            continue
+        report.checks[check] = {"status": "ok" if poisoned == 0 else "poison", "waiting": waiting,
+                                "poison": poisoned}
+        if poisoned:
+            report.worsen("degraded")

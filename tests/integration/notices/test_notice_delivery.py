@@ -220,3 +220,7 @@ def test_a_message_that_can_never_be_sent_is_poisoned_at_once_and_operators_are_
     drain()
     assert queue.approximate_count(poison=True) == 1 and queue.approximate_count() == 0
     assert [kind for kind, _, _ in alerts] == ["poison_message"] and "customer_id" in alerts[0][1]
+    from lib.services.health_check import check_health
+
+    health = check_health(get_context().settings)
+    assert health.status == "degraded" and health.checks["notices_queue"]["poison"] == 1
