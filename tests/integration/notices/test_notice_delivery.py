@@ -224,3 +224,20 @@ def test_a_message_that_can_never_be_sent_is_poisoned_at_once_and_operators_are_
 
     health = check_health(get_context().settings)
     assert health.status == "degraded" and health.checks["notices_queue"]["poison"] == 1
+
+
+def test_a_notice_whose_message_was_lost_is_queued_again_by_the_next_scan(notice_env, pc_sandbox, mailbox,
+                                                                         monkeypatch):
+    from lib.services import notice_outbox
+
+    customer = customer_with_invoice(pc_sandbox, ZH_PROFILE)
+    scan("2026-12-01")
+    queue = get_context().notices_queue
+    for message in queue.receive():  # the process died after the row was written, before the message went out
+        queue.delete(message)
+    drain()
+    assert mailbox.messages() == [] and notices_of(customer)[0].status == "queued"
+    monkeypatch.setattr(notice_outbox, "STALE_QUEUED", timedelta(0))
+    scan("2026-12-02")
+    drain()
+    assert len(mailbox.messages()) == 1 and notices_of(customer)[0].status == "sent"
