@@ -94,6 +94,9 @@ class DelinquencyScan:
         for _row, change in self._changes(report):
             if change is not None:
                 self._list(report, change)
+                if change.suspend and self._notices is not None and self._notices.suspension_waits(
+                        change.customer_id, as_of, new_episode=change.from_stage == "current"):
+                    report.withheld["notice_period"] += 1  # the scan would send the notice first
         report.seconds = time.perf_counter() - started
         return report
 

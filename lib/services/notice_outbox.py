@@ -73,6 +73,14 @@ class NoticeOutbox:
                 verdict = judge([*given, dataclasses.replace(self._given(made), made_now=True)], today, days)
         return verdict
 
+    def suspension_waits(self, customer_id: str, as_of: datetime, *, new_episode: bool) -> bool:
+        """Read-only (for a scan preview): would the notice period hold back a suspension decided now?"""
+        days = self._policy.notices.notice_days_before_suspension
+        episode = 0 if new_episode else self._notices.episode(customer_id)
+        notices = self._notices.for_customer(customer_id, episode=episode) if episode else []
+        verdict = judge([self._given(n) for n in notices], as_of.astimezone(self._policy.zone).date(), days)
+        return not verdict.allowed and not (verdict.needs_notice and days == 0)
+
     def requeue_stale(self) -> int:
         """Queued notices whose message may have been lost (the process died before sending it) get one."""
         if self.record_mode:

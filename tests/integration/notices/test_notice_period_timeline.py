@@ -109,3 +109,15 @@ def test_the_kill_switch_stops_the_suspension_but_not_the_notice(notice_env, pc_
     assert [n.status for n in notices_of(customer)] == ["sent"] and len(mailbox.messages()) == 1
     report = scan("2026-12-30")
     assert report.withheld["kill_switch"] == 1 and not suspended(pc_sandbox, customer)
+
+
+def test_the_scan_preview_counts_suspensions_the_notice_period_would_hold_back(app_env, pc_sandbox):
+    from lib.services.delinquency_scan import as_of_date
+
+    customer = customer_with_invoice(pc_sandbox, ZH_PROFILE)
+    context = get_context()
+    preview = context.delinquency_scan().preview(as_of_date("2026-12-31", context.policy))
+    assert preview.withheld["notice_period"] == 1 and notices_of(customer) == []
+    scan("2026-12-15")  # the final notice names 2026-12-30
+    preview = context.delinquency_scan().preview(as_of_date("2026-12-31", context.policy))
+    assert preview.withheld["notice_period"] == 0
