@@ -8,6 +8,7 @@ zh-CN, any other culture en), else its language tag, else zh-CN (the market csp-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from lib.notices.render import language_of
@@ -47,3 +48,7 @@ class NoticeAddressing:
             language_of(profile.culture) or language_of(profile.language) if profile else None)
         return Addressing(to=to, cc=contacts.cc if contacts else (), language=language or DEFAULT_LANGUAGE,
                           company_name=profile.company_name if profile else "")
+
+    def contacts_changed_at(self, customer_id: str) -> datetime | None:
+        contacts = self._contacts.get(customer_id)
+        return contacts.updated_at if contacts else None

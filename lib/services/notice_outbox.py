@@ -65,10 +65,12 @@ class NoticeOutbox:
         today = as_of.astimezone(self._policy.zone).date()
         days = self._policy.notices.notice_days_before_suspension
         episode = self._notices.current_episode(customer_id)
-        given = [self._given(n) for n in self._notices.for_customer(customer_id, episode=episode)]
+        notices = self._notices.for_customer(customer_id, episode=episode)
+        given = [self._given(n) for n in notices]
         verdict = judge(given, today, days)
         if verdict.needs_notice:
-            made = self._make(customer_id, stage, PRE_SUSPENSION, summary, hold, as_of)
+            made = self._make(customer_id, stage, PRE_SUSPENSION, summary, hold, as_of,
+                              attempt=self._pre_suspension_attempt(customer_id, notices))
             if made is not None:
                 verdict = judge([*given, dataclasses.replace(self._given(made), made_now=True)], today, days)
         return verdict
@@ -119,12 +121,26 @@ class NoticeOutbox:
                              stage=stage_name, kind=kind, as_of=as_of, hold=hold)
         return facts, self._renderer.render(facts, lang or address.language)
 
+    def _pre_suspension_attempt(self, customer_id: str, notices: list[Notice]) -> int:
+        """1 for the first notice before suspension of an episode. After one failed, another is made only once the
+        operators changed the customer's contacts since (otherwise it would fail again, and alert, every day)."""
+        earlier = [n for n in notices if n.kind == PRE_SUSPENSION]
+        if not earlier:
+            return 1
+        last = max(earlier, key=lambda n: n.created_at or n.as_of)
+        changed = self._addressing.contacts_changed_at(customer_id)
+        if last.status == "failed" and changed is not None and last.updated_at is not None \
+                and changed > last.updated_at:
+            return len(earlier) + 1
+        return len(earlier)  # the same id again: the insert finds it and nothing new is made
+
     def _make(self, customer_id: str, stage: str, kind: str, summary: LedgerSummary, hold: Hold | None,
-              as_of: datetime) -> Notice | None:
+              as_of: datetime, *, attempt: int = 1) -> Notice | None:
         episode = self._notices.current_episode(customer_id)
         facts = notice_facts(self._policy, customer_id, "", summary, stage=stage, kind=kind, as_of=as_of, hold=hold)
         template = PRE_SUSPENSION if kind == PRE_SUSPENSION else stage
-        draft = Notice(customer_id=customer_id, notice_id=notice_id(episode, template), episode=episode, stage=stage,
+        name = template if attempt == 1 else f"{template}-{attempt}"
+        draft = Notice(customer_id=customer_id, notice_id=notice_id(episode, name), episode=episode, stage=stage,
                        kind=kind, status="recorded" if self.record_mode else "queued", facts=facts.as_json(),
                        as_of=as_of, suspension_date=facts.suspension_date)
         try:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lib.app_context import get_context, reset_context
+from lib.store.contacts import Contacts
 from lib.store.notices import notice_id
 from tests.integration.notices.notice_world import ZH_PROFILE, customer_with_invoice, drain, notices_of, scan
 from tests.support.suspension_world import pc_status
@@ -61,6 +62,24 @@ def test_a_notice_that_failed_does_not_count_and_the_suspension_waits(notice_env
     assert not suspended(pc_sandbox, customer)
     withheld = [a for a in get_context().actions.for_customer(customer) if a.kind == "suspend"]
     assert withheld and withheld[-1].status == "withheld" and withheld[-1].details["withheld_by"] == "notice_period"
+    assert len(notices_of(customer)) == 1  # the failed notice is not made again every day to fail again
+
+
+def test_after_the_contacts_are_fixed_the_notice_before_suspension_goes_again(notice_env, pc_sandbox, mailbox):
+    customer = customer_with_invoice(pc_sandbox, ZH_PROFILE)
+    mailbox.answer("RCPT", "550 5.1.1 No such user", times=2)
+    scan("2026-12-31")
+    drain()
+    get_context().contacts.put(customer, Contacts(("cfo@yunfan.example.cn",)), actor="ops")
+    scan("2027-01-15")
+    drain()
+    retry = notices_of(customer)[-1]
+    assert retry.notice_id == notice_id(1, "pre_suspension-2") and retry.status == "sent"
+    assert str(retry.suspension_date) == "2027-01-22" and mailbox.messages()[0].recipients[0] == "cfo@yunfan.example.cn"
+    scan("2027-01-21")
+    assert not suspended(pc_sandbox, customer)
+    scan("2027-01-22")
+    assert suspended(pc_sandbox, customer)
 
 
 def test_a_notice_still_queued_is_waited_for(notice_env, pc_sandbox, mailbox):
