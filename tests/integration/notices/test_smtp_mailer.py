@@ -87,3 +87,36 @@ def test_no_recipient_is_permanent_without_connecting(smtp_settings):
     env = envelope(smtp_settings, to=())
     with pytest.raises(PermanentMailError, match="no recipient"):
         SmtpMailer(smtp_settings).send(env.message, env.sender, [])
+
+
+def test_implicit_tls_with_auth_delivers_too(smtp_settings, mailbox, tmp_path):
+    """SMTP_SECURITY=tls: TLS from the first byte (port 465 style), against a second aiosmtpd listening that way."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from lib.azurite_process import free_port
+    from tests.fixtures.smtp_server import _Handler, _self_signed
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    port = free_port()
+    logins: list[bytes] = []
+    controller = Controller(_Handler(mailbox), hostname="127.0.0.1", port=port, server_hostname="localhost",
+                            ssl_context=context, auth_required=True,
+                            # aiosmtpd counts only STARTTLS as TLS for auth_require_tls; this socket is TLS throughout
+                            auth_require_tls=False,
+                            authenticator=lambda server, session, envelope, mechanism, data: AuthResult(
+                                success=logins.append(data.login) is None, handled=False))
+    controller.start()
+    try:
+        settings = dataclasses.replace(smtp_settings, smtp_port=port, smtp_security="tls")
+        env = envelope(settings)
+        SmtpMailer(settings, context=ssl.create_default_context(cafile=str(cert))).send(
+            env.message, env.sender, env.recipients)
+    finally:
+        controller.stop()
+    assert [m.message["Subject"] for m in mailbox.messages()] == ["付款提醒：¥12,345.67"]
+    assert logins == [SMTP_USER.encode()]
