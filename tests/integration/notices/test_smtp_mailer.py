@@ -120,3 +120,11 @@ def test_implicit_tls_with_auth_delivers_too(smtp_settings, mailbox, tmp_path):
         controller.stop()
     assert [m.message["Subject"] for m in mailbox.messages()] == ["付款提醒：¥12,345.67"]
     assert logins == [SMTP_USER.encode()]
+
+
+def test_auth_is_never_sent_over_an_unencrypted_connection(smtp_settings, mailbox):
+    plain = dataclasses.replace(smtp_settings, smtp_security="none")
+    env = envelope(plain)
+    with pytest.raises(PermanentMailError, match="AUTH over an unencrypted connection is refused"):
+        SmtpMailer(plain).send(env.message, env.sender, env.recipients)
+    assert mailbox.logins == []
