@@ -23,8 +23,6 @@ import apprise
 log = logging.getLogger("csp_guard.ops_alerts")
 ROBOT_MESSAGES_PER_MINUTE = 20
 MAX_LINES = 50  # per message; the count of any further alerts is given instead
-ALERT_KINDS = ("cap_reached", "suspension_made", "suspension_withheld", "fraud_case_opened", "notice_failed",
-               "poison_message")
 
 
 @dataclass(frozen=True)
@@ -35,6 +33,9 @@ class _Alert:
 
 
 class AppriseOpsAlerts:
+    """`raise_alert(kind, summary, details)`, where kind names what happened (cap_reached, suspension_made,
+    suspension_withheld, fraud_case_opened, notice_failed, poison_message) and leads each line of the message."""
+
     def __init__(self, urls: Sequence[str], *, per_minute: int = ROBOT_MESSAGES_PER_MINUTE, window: float = 60.0,
                  batch_seconds: float = 2.0, monotonic: Callable[[], float] = time.monotonic,
                  notifier: Any = None) -> None:
