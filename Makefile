@@ -20,6 +20,7 @@ $(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
 $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --no-package-lock --loglevel=error
 	@test -x node_modules/.bin/azurite
+	@test -x node_modules/.bin/maildev
 	@touch $@
 
 run: install

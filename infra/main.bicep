@@ -66,6 +66,38 @@ param tablePrefix string = 'cspguard'
 @description('Queue of service requests to 21Vianet (SERVICE_REQUESTS_QUEUE); its poison queue is this name + "-poison".')
 param serviceRequestsQueue string = 'service-requests'
 
+@allowed([
+  'record'
+  'send'
+])
+@description('Customer notices: record (render and keep, send none) or send (NOTICES_MODE).')
+param noticesMode string = 'record'
+
+@description('Queue of customer notices to send (NOTICES_QUEUE); its poison queue is this name + "-poison".')
+param noticesQueue string = 'notices'
+
+@description('SMTP server for customer notices (SMTP_HOST, SMTP_PORT, SMTP_SECURITY, SMTP_USERNAME).')
+param smtpHost string = ''
+param smtpPort int = 587
+@allowed([
+  'starttls'
+  'tls'
+])
+param smtpSecurity string = 'starttls'
+param smtpUsername string = ''
+
+@secure()
+param smtpPassword string = ''
+
+@description('Sender of notices, "Name <address>" (NOTICE_FROM), reply-to (NOTICE_REPLY_TO), archive copies (NOTICE_BCC).')
+param noticeFrom string = ''
+param noticeReplyTo string = ''
+param noticeBcc string = ''
+
+@secure()
+@description('Comma-separated Apprise URLs for operators\' alerts (OPS_ALERT_URLS): WeCom, DingTalk, Feishu, e-mail, JSON.')
+param opsAlertUrls string = ''
+
 @description('Partner Center operated by 21Vianet REST endpoint.')
 param partnerCenterBaseUrl string = 'https://partner.partnercenterapi.microsoftonline.cn'
 
@@ -203,6 +235,7 @@ module storage 'app/storage.bicep' = {
     skuName: storageSku
     tablePrefix: tablePrefix
     serviceRequestsQueue: serviceRequestsQueue
+    noticesQueue: noticesQueue
     packageContainerName: isElasticPremium ? packageContainerName : ''
   }
 }
@@ -220,6 +253,8 @@ module keyVault 'app/keyvault.bicep' = {
     stripeConfigured: !empty(webhookSecretStripe)
     wechatpayApiv3Secret: wechatpayApiv3Secret
     wechatpayConfigured: !empty(wechatpayApiv3Secret)
+    smtpPassword: smtpPassword
+    opsAlertUrls: opsAlertUrls
   }
 }
 
@@ -290,6 +325,15 @@ module api 'app/api.bicep' = {
       WECHATPAY_PLATFORM_PUBLIC_KEY_ID: wechatpayPlatformPublicKeyId
       ALIPAY_APP_ID: alipayAppId
       ALIPAY_PUBLIC_KEY: alipayPublicKey
+      NOTICES_MODE: noticesMode
+      NOTICES_QUEUE: noticesQueue
+      SMTP_HOST: smtpHost
+      SMTP_PORT: string(smtpPort)
+      SMTP_SECURITY: smtpSecurity
+      SMTP_USERNAME: smtpUsername
+      NOTICE_FROM: noticeFrom
+      NOTICE_REPLY_TO: noticeReplyTo
+      NOTICE_BCC: noticeBcc
     }
   }
   dependsOn: [

@@ -24,12 +24,15 @@ from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
 from lib.services.import_statement import StatementImport
 from lib.services.ingest_event import LedgerIngestion
-from lib.services.ops_alerts import LoggingOpsAlerts, OpsAlerts
+from lib.services.notice_addressing import NoticeAddressing
+from lib.services.notice_outbox import NoticeOutbox
+from lib.services.ops_alerts import AlertCallback, LoggingOpsAlerts, OpsAlerts
 from lib.services.partner_center_events import PartnerCenterEvents
 from lib.services.payers import PayerDirectory
 from lib.services.prevention_budgets import DefaultBudgets
 from lib.services.proposal_recording import ActionRowProposals
 from lib.services.reconcile import Reconciler
+from lib.services.send_notice import Alert, NoticeSender
 from lib.services.service_requests import ServiceRequestService
 from lib.services.stage_service_request import StageServiceRequests
 from lib.services.suspension import SuspensionService
@@ -39,8 +42,10 @@ from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
 from lib.store.bank_transfers import TransferLog
 from lib.store.cases import Cases
+from lib.store.contacts import ContactBook
 from lib.store.leases import CustomerLocks, Leases
 from lib.store.ledger import LedgerBook
+from lib.store.notices import Notices
 from lib.store.payers import PayerIndex
 from lib.store.queues import MessageQueue
 from lib.store.runs import RunLog
@@ -63,11 +68,14 @@ class AppContext:
     _partner_center: PartnerCenterClient | None = field(default=None, repr=False)
     _service_requests_service: ServiceRequestService | None = field(default=None, repr=False)
     _pc_verifier: PartnerCenterWebhookVerifier | None = field(default=None, repr=False)
-    # Where operators' alerts go; the Apprise sender replaces the logging one when OPS_ALERT_URLS is set.
-    ops_alerts: OpsAlerts = field(default_factory=LoggingOpsAlerts, repr=False)
+    _notices_queue: MessageQueue | None = field(default=None, repr=False)
     # What "now" is for decisions made outside a scan (the payment hook); replaced only by scenario tests that
     # replay a collections timeline.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
+    # Where operators' alerts about notices go when set (tests); otherwise Apprise to OPS_ALERT_URLS, else the log.
+    # Where operators' alerts go: set by tests; otherwise Apprise when OPS_ALERT_URLS is set, else the log.
+    ops_alert: Alert | None = field(default=None, repr=False)
+    _ops_alerts: OpsAlerts | None = field(default=None, repr=False)
 
     @property
     def tables(self) -> TableStore:
@@ -158,11 +166,13 @@ class AppContext:
     def enforcer(self) -> CollectionsEnforcer:
         stage_requests = StageServiceRequests(self.policy, self.cases, self.service_requests_service)
         return CollectionsEnforcer(self.policy, self.ledger, self.accounts, self.actions, self.suspension(),
-                                   stage_requests=stage_requests, clock=self.clock)
+                                   stage_requests=stage_requests, clock=self.clock,
+                                   notices=self.notice_outbox())
 
     def delinquency_scan(self) -> DelinquencyScan:
         return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,
-                               ScanSettings(max_suspensions=self.settings.max_suspensions_per_run))
+                               ScanSettings(max_suspensions=self.settings.max_suspensions_per_run),
+                               notices=self.notice_outbox())
 
     @property
     def cases(self) -> Cases:
@@ -236,6 +246,61 @@ class AppContext:
 
     def unmatched_assignment(self) -> UnmatchedAssignment:
         return UnmatchedAssignment(self.unmatched, self.ingestion())
+
+    # --- customer notices ---
+
+    @property
+    def notices(self) -> Notices:
+        return Notices(self.tables.table("notices"))
+
+    @property
+    def contacts(self) -> ContactBook:
+        return ContactBook(self.tables.table("contacts"))
+
+    @property
+    def notices_queue(self) -> MessageQueue:
+        if self._notices_queue is None:
+            with self._lock:
+                if self._notices_queue is None:
+                    queue = MessageQueue.from_settings(self.settings.storage, self.settings.notices.queue)
+                    queue.ensure()
+                    self._notices_queue = queue
+        return self._notices_queue
+
+    def notice_outbox(self) -> NoticeOutbox:
+        from lib.notices.render import NoticeRenderer
+
+        renderer = NoticeRenderer(self.settings.collections_policy.parent / "notices", self.policy)
+        return NoticeOutbox(self.policy, self.notices, renderer, NoticeAddressing(self.contacts, self.partner_center),
+                            lambda: self.notices_queue, mode=self.settings.notices.mode,
+                            sender=self.settings.notices.sender)
+
+    def notice_sender(self) -> NoticeSender:
+        from lib.notices.smtp_mailer import SmtpMailer
+
+        settings = self.settings.notices
+        return NoticeSender(self.notices, self.notice_outbox(), settings, mailer=lambda: SmtpMailer(settings),
+                            alert=self.notice_alert(), clock=self.clock)
+
+    @property
+    def ops_alerts(self) -> OpsAlerts:
+        if self.ops_alert is not None:
+            return AlertCallback(self.ops_alert)
+        if self._ops_alerts is None:
+            with self._lock:
+                if self._ops_alerts is None:
+                    urls = self.settings.notices.ops_alert_urls
+                    if urls:
+                        from lib.notices.ops_alerts import AppriseOpsAlerts
+
+                        # One per process: its batching and rate limit only hold if every alert passes through it.
+                        self._ops_alerts = AppriseOpsAlerts(urls)
+                    else:
+                        self._ops_alerts = LoggingOpsAlerts()
+        return self._ops_alerts
+
+    def notice_alert(self) -> Alert:
+        return self.ops_alerts.raise_alert
 
 
 _context: AppContext | None = None

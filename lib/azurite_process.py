@@ -48,6 +48,17 @@ def wait_for_port(host: str, port: int, timeout: float, process: subprocess.Pope
     return False
 
 
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    """Stops a child started with start_new_session=True, and node's own children with it."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 @dataclass
 class AzuriteProcess:
     process: subprocess.Popen[bytes]
@@ -62,13 +73,7 @@ class AzuriteProcess:
         return connection_string(self.host, self.blob_port, self.queue_port, self.table_port)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

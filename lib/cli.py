@@ -12,7 +12,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
-from lib import cli_operations
+from lib import cli_notices, cli_operations
 from lib.domain.policy_file import PolicyError
 from lib.partner_center.errors import PartnerCenterError
 from lib.services.suspension import CustomerNotInPartnerCenter, UnknownSubscriptions
@@ -152,6 +152,11 @@ def _policy(args: argparse.Namespace) -> int:
             print(problem.format(path), file=sys.stderr)
         if problems:
             return EXIT_FAILURE
+        template_problems = cli_notices.check_notice_templates(path, text)
+        for template_problem in template_problems:
+            print(template_problem, file=sys.stderr)
+        if template_problems:
+            return EXIT_FAILURE
         print(f"{path}: ok")
         return 0
     policy = load_policy(args.file or get_settings().collections_policy)
@@ -267,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = customer_sub.add_parser("show", help="balance, aging, stage, hold, subscriptions, recent actions")
     show.add_argument("customer_id")
     show.set_defaults(handler=_customer_show)
+    cli_notices.add_parsers(sub)
     return parser
 
 

@@ -1,6 +1,7 @@
-"""`make run`: Azurite (in memory), the Partner Center sandbox with demo data, and the app on the development host.
+"""`make run`: Azurite (in memory), the Partner Center sandbox with demo data, the MailDev mail catcher, and the app
+on the development host, which mails customer notices to the catcher (NOTICES_MODE=send).
 
-Settings already in the environment win over the local defaults. Ctrl-C stops all three within 5 seconds, whatever
+Settings already in the environment win over the local defaults. Ctrl-C stops them all within 5 seconds, whatever
 they are doing (starting, serving a burst of keep-alive requests, waiting on a slow Partner Center).
 """
 
@@ -17,9 +18,12 @@ from pathlib import Path
 
 from lib.azurite_process import AzuriteError, connection_string, start_azurite, wait_for_port
 from lib.http_basics import is_loopback_url
+from lib.mail_catcher import MailCatcher, MailCatcherError, start_maildev
 
 APP_PORT = int(os.environ.get("CSPGUARD_PORT", "7071"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "7081"))
+MAIL_SMTP_PORT = int(os.environ.get("MAILDEV_SMTP_PORT", "1025"))
+MAIL_WEB_PORT = int(os.environ.get("MAILDEV_WEB_PORT", "1080"))
 # Azurite's usual ports; a test of `make run` itself moves them aside.
 AZURITE_PORTS = tuple(int(os.environ.get(f"AZURITE_{kind}_PORT", str(port)))
                       for kind, port in (("BLOB", 10000), ("QUEUE", 10001), ("TABLE", 10002)))
@@ -27,7 +31,7 @@ STOP_SECONDS = 4.0  # Ctrl-C to exit within 5 s: every component gets SIGTERM at
 DEV_FUNCTION_KEY = "local-dev-key"  # only ever accepted by the local development host
 
 
-def local_environment() -> dict[str, str]:
+def local_environment(mail: MailCatcher | None = None) -> dict[str, str]:
     env = dict(os.environ)
     defaults = {
         "AzureWebJobsStorage": connection_string("127.0.0.1", *AZURITE_PORTS),
@@ -42,6 +46,8 @@ def local_environment() -> dict[str, str]:
         # Demos replay a collections timeline with POST /api/scan?as_of=<a later day>.
         "ALLOW_FUTURE_AS_OF": "true",
     }
+    if mail is not None:
+        defaults.update(mail.settings())
     for name, value in defaults.items():
         env.setdefault(name, value)
     return env
@@ -59,9 +65,14 @@ def main() -> int:
         return 1
     except KeyboardInterrupt:
         return 0  # start_azurite stops the Azurite it was starting
-    env = local_environment()
+    mail: MailCatcher | None = None
     cli = str(Path(sys.executable).with_name("csp-guard"))
     try:
+        try:
+            mail = start_maildev(smtp_port=MAIL_SMTP_PORT, web_port=MAIL_WEB_PORT)
+        except MailCatcherError as exc:
+            print(f"make run: {exc} (notices are recorded, not mailed)", file=sys.stderr)
+        env = local_environment(mail)
         children.append(subprocess.Popen([cli, "sandbox", "--port", str(SANDBOX_PORT)], env=env,  # noqa: S603
                                          start_new_session=True))
         if not wait_for_port("127.0.0.1", SANDBOX_PORT, 20):
@@ -75,11 +86,16 @@ def main() -> int:
             return 1
         # A demo book for the sandbox's customers, so every collections stage has someone in it.
         subprocess.run([cli, "seed-demo"], env=env, check=False)  # noqa: S603
+        # One scan now, so the demo book's reminders, final notices and notices before suspension reach the inbox.
+        subprocess.run([cli, "scan"], env=env, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+        inbox = f"{mail.inbox_url}   (MailDev: the notices mailed to the demo customers)" if mail else \
+            "not running (notices are recorded only)"
         print(f"""
 csp-guard is running:
   app        http://127.0.0.1:{APP_PORT}/api   (try: curl http://127.0.0.1:{APP_PORT}/api/health)
   sandbox    {env['PARTNER_CENTER_BASE_URL']}   (Partner Center sandbox, demo data)
   Azurite    tables :{AZURITE_PORTS[2]}, queues :{AZURITE_PORTS[1]}, blobs :{AZURITE_PORTS[0]} (in memory)
+  inbox      {inbox}
   function key for operator routes: {env['CSPGUARD_FUNCTION_KEY']}  (header x-functions-key)
 Ctrl-C stops all of them.
 """, flush=True)
@@ -91,7 +107,7 @@ Ctrl-C stops all of them.
         # A second Ctrl-C must not cut the clean-up short; it is bounded by STOP_SECONDS anyway.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stop_all([*children, azurite.process], STOP_SECONDS)
+        stop_all([*children, *([mail.process] if mail else []), azurite.process], STOP_SECONDS)
         azurite.stop()  # already exited: this only removes its working directory
 
 

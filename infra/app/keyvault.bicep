@@ -22,6 +22,14 @@ param wechatpayApiv3Secret string = ''
 @description('False: the WeChat Pay channel is not configured and WECHATPAY_APIV3_KEY is not set.')
 param wechatpayConfigured bool = false
 
+@secure()
+@description('SMTP password for customer notices (SMTP_PASSWORD); empty: no SMTP AUTH password is set.')
+param smtpPassword string = ''
+
+@secure()
+@description('Apprise URLs for operators\' alerts (OPS_ALERT_URLS); they carry robot keys, so they are secrets.')
+param opsAlertUrls string = ''
+
 var partnerCenterEntry = 'partner-center-client-secret'
 var standardEntry = 'webhook-secret-standard'
 var stripeEntry = 'webhook-secret-stripe'
@@ -80,6 +88,24 @@ resource wechatpay 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (wechatpa
   }
 }
 
+resource smtp 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(smtpPassword)) {
+  parent: vault
+  name: 'smtp-password'
+  properties: {
+    value: smtpPassword
+    contentType: 'SMTP password for customer notices'
+  }
+}
+
+resource opsAlerts 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(opsAlertUrls)) {
+  parent: vault
+  name: 'ops-alert-urls'
+  properties: {
+    value: opsAlertUrls
+    contentType: 'Apprise URLs for operators\' alerts, comma-separated'
+  }
+}
+
 // Versionless references: the platform picks up a new secret version within a day, or at once on restart.
 var baseReferences = {
   PARTNER_CENTER_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${partnerCenter.name})'
@@ -92,8 +118,16 @@ var stripeReference = {
 var wechatpayReference = {
   WECHATPAY_APIV3_KEY: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${wechatpayEntry})'
 }
+var smtpReference = {
+  SMTP_PASSWORD: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/smtp-password)'
+}
+var opsAlertsReference = {
+  OPS_ALERT_URLS: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/ops-alert-urls)'
+}
 
 output name string = vault.name
 output id string = vault.id
 @description('App settings whose values are Key Vault references (no secret values).')
-output appSettingReferences object = union(baseReferences, stripeConfigured ? stripeReference : {}, wechatpayConfigured ? wechatpayReference : {})
+output appSettingReferences object = union(baseReferences, stripeConfigured ? stripeReference : {},
+  wechatpayConfigured ? wechatpayReference : {}, empty(smtpPassword) ? {} : smtpReference,
+  empty(opsAlertUrls) ? {} : opsAlertsReference)

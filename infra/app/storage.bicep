@@ -11,6 +11,7 @@ param tags object = {}
 param skuName string = 'Standard_LRS'
 param tablePrefix string
 param serviceRequestsQueue string
+param noticesQueue string = 'notices'
 @description('Blob container for the run-from-package zip (Elastic Premium only); empty creates none.')
 param packageContainerName string = ''
 
@@ -25,10 +26,14 @@ var tableNames = [
   'runs'
   'payers'
   'transfers'
+  'notices'
+  'contacts'
 ]
 var queueNames = [
   serviceRequestsQueue
   '${serviceRequestsQueue}-poison'
+  noticesQueue
+  '${noticesQueue}-poison'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -89,6 +89,13 @@ class Prevention:
 
 
 @dataclass(frozen=True)
+class NoticeRules:
+    """The `[notices]` table. With 0 days, a notice made by the same scan as the suspension suffices."""
+
+    notice_days_before_suspension: int = 0
+
+
+@dataclass(frozen=True)
 class CollectionsPolicy:
     timezone: str
     stages: tuple[Stage, ...]  # ascending severity
@@ -100,6 +107,7 @@ class CollectionsPolicy:
     fraud: FraudThresholds = field(default_factory=FraudThresholds)
     prevention: Prevention = field(default_factory=Prevention)
     customers: Mapping[str, CustomerOverride] = field(default_factory=dict)
+    notices: NoticeRules = field(default_factory=NoticeRules)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -26,6 +26,7 @@ from lib.domain.policy import (
     CustomerText,
     FraudThresholds,
     HoldLimits,
+    NoticeRules,
     Prevention,
     Stage,
 )
@@ -155,7 +156,7 @@ class _Reader:
 
     def policy(self, data: dict[str, Any]) -> CollectionsPolicy:
         self.known_keys(data, (), ("timezone", "currency", "minimum_overdue", "grace_days", "stages", "holds",
-                                   "customer_text", "fraud", "prevention", "customers"))
+                                   "customer_text", "fraud", "prevention", "customers", "notices"))
         timezone = self.value(data, ("timezone",), str, "", "an IANA time zone name such as 'Asia/Shanghai'")
         if "timezone" not in data:
             self.problem(("timezone",), "is required, e.g. timezone = \"Asia/Shanghai\"")
@@ -181,6 +182,7 @@ class _Reader:
             fraud=self.fraud(data),
             prevention=self.prevention(data),
             customers=self.customers(data),
+            notices=self.notices(data),
         )
 
     def stages(self, data: dict[str, Any]) -> tuple[Stage, ...]:
@@ -264,6 +266,11 @@ class _Reader:
             service_request_on=self.choices(table, (*path, "service_request_on"), SEVERITIES,
                                             defaults.service_request_on),
         )
+
+    def notices(self, data: dict[str, Any]) -> NoticeRules:
+        table = self.table(data, "notices", NoticeRules.__dataclass_fields__)
+        return NoticeRules(self.integer(table, ("notices", "notice_days_before_suspension"), 0, maximum=90,
+                                        unit="days"))
 
     def prevention(self, data: dict[str, Any]) -> Prevention:
         table = self.table(data, "prevention", Prevention.__dataclass_fields__)

@@ -67,6 +67,7 @@ def policy_as_json(policy: CollectionsPolicy) -> dict[str, Any]:
         "prevention": asdict(policy.prevention),
         "customer_overrides": len(policy.customers),
         "customer_text": asdict(policy.customer_text),
+        "notices": asdict(policy.notices),
         "text": {lang: render_policy(policy, lang, "md") for lang in LANGUAGES},
     }
 
@@ -96,6 +97,8 @@ def _document(policy: CollectionsPolicy, lang: str) -> list[Block]:
     first_suspend = next((stage for stage in policy.stages if SUSPEND in stage.actions), None)
     if first_suspend is None:
         steps.append(w["no_suspension"])
+    else:
+        steps.append(_notice_period_sentence(policy, w))
 
     dispute = [w["dispute_how"].format(contact=facts.dispute_email or facts.contact_email)]
     if facts.dispute_url:
@@ -159,6 +162,11 @@ def _stage_sentence(policy: CollectionsPolicy, index: int, lang: str, money: Cal
         conditions=_conditions(stage, w, money),
         what=w["and"].join(what),
     )
+
+
+def _notice_period_sentence(policy: CollectionsPolicy, w: dict[str, str]) -> str:
+    days = policy.notices.notice_days_before_suspension
+    return w["notice_period"].format(days=days) if days > 0 else w["notice_period_same_day"]
 
 
 def _conditions(stage: Stage, w: dict[str, str], money: Callable[[int], str]) -> str:

@@ -39,6 +39,11 @@ WORDING: Final[dict[str, dict[str, str]]] = {
         "do_still_suspended": "access remains suspended",
         "do_service_request": "we may raise the matter with 21Vianet, the operator of the services in China",
         "no_suspension": "Under this policy, non-payment does not lead to suspension of access.",
+        "notice_period": "We never suspend access for non-payment without notice: a notice naming the date of "
+        "suspension is sent to you at least {days} days before that date. If you have not had one when the "
+        "suspension conditions are met, we send it then and suspend no earlier than the date it names.",
+        "notice_period_same_day": "We never suspend access for non-payment without notice: a notice naming the "
+        "date of suspension is sent to you no later than that day.",
         "disputes_heading": "Disputes",
         "dispute_how": "If you believe an invoice is wrong or you dispute a charge, tell us at {contact}, "
         "if possible before the due date, with the invoice number and the reason.",
@@ -91,6 +96,10 @@ WORDING: Final[dict[str, dict[str, str]]] = {
         "do_still_suspended": "服务保持暂停",
         "do_service_request": "我们可能就此向世纪互联（上述服务在中国的运营方）提交服务请求",
         "no_suspension": "根据本政策，欠款不会导致服务被暂停。",
+        "notice_period": "我们不会在未通知的情况下因欠款暂停服务：载明暂停日期的通知将至少提前 {days} 天发送给贵方。"
+        "如满足暂停条件时贵方尚未收到此类通知，我们将先发送通知，并且不早于通知所载日期暂停服务。",
+        "notice_period_same_day": "我们不会在未通知的情况下因欠款暂停服务："
+        "载明暂停日期的通知最迟于暂停当日发送给贵方。",
         "disputes_heading": "争议处理",
         "dispute_how": "如贵方认为发票有误或对某笔费用有异议，请尽量在到期日前通过 {contact} 联系我们，"
         "并注明发票编号和异议理由。",

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from lib.partner_center.errors import NotFoundError, UnreadableAnswerError
 from lib.partner_center.models import (
+    BillingProfile,
     CallResult,
     Customer,
     FraudEvent,
@@ -39,6 +40,11 @@ class PartnerCenterClient(PartnerCenterTransport):
     def get_customer(self, customer_id: str, *, correlation_id: str | None = None) -> Customer:
         result = self._resource("GET", f"/v1/customers/{segment(customer_id)}", correlation_id)
         return read_answer(Customer.from_json, result.value, result)
+
+    def get_billing_profile(self, customer_id: str, *, correlation_id: str | None = None) -> BillingProfile:
+        """The customer's billing profile: the e-mail and culture notices fall back to."""
+        path = f"/v1/customers/{segment(customer_id)}/profiles/billing"
+        return BillingProfile.from_json(self._resource("GET", path, correlation_id).value)
 
     def list_subscriptions(self, customer_id: str, *, correlation_id: str | None = None) -> Iterator[Subscription]:
         for item in self._pages(f"/v1/customers/{segment(customer_id)}/subscriptions", correlation_id):

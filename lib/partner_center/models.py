@@ -102,6 +102,27 @@ class Customer:
 
 
 @dataclass(frozen=True)
+class BillingProfile:
+    """A customer's billing profile (`GET /v1/customers/{id}/profiles/billing`): who receives invoices, in which
+    culture. Fields per Partner Center's CustomerBillingProfile resource; an empty e-mail is kept as ''."""
+
+    email: str
+    culture: str = ""
+    language: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company_name: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BillingProfile:
+        f = Fields(data, "billing profile")
+        return cls(email=f.text("email"), culture=f.text("culture"), language=f.text("language"),
+                   first_name=f.text("firstName"), last_name=f.text("lastName"), company_name=f.text("companyName"),
+                   raw=dict(data))
+
+
+@dataclass(frozen=True)
 class SupportTopic:
     id: str
     name: str

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from lib.domain.collections_plan import PlannedChange, plan_change
-from lib.domain.policy import CollectionsPolicy
+from lib.domain.policy import CURRENT, CollectionsPolicy
 from lib.domain.summary import LedgerSummary
+from lib.services.notice_outbox import NoticeOutbox
 from lib.services.stage_service_request import StageServiceRequests
 from lib.services.suspension import SuspensionService, in_force
 from lib.services.write_gate import Asker, Verdict
@@ -55,7 +56,7 @@ class Applied:
     change: PlannedChange | None
     suspended: bool = False
     restored: bool = False
-    withheld: str | None = None  # kill_switch | cap
+    withheld: str | None = None  # notice_period | kill_switch | cap
     shadow: bool = False  # shadow mode decided a suspension and called nothing
     proposed: bool = False  # review mode: the suspension waits for an operator
     service_request: bool = False  # the stage's service_request action queued a 21Vianet request
@@ -64,9 +65,11 @@ class Applied:
 class CollectionsEnforcer:
     def __init__(self, policy: CollectionsPolicy, ledger: LedgerBook, accounts: Accounts, actions: Actions,
                  suspension: SuspensionService, *, stage_requests: StageServiceRequests | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 notices: NoticeOutbox | None = None) -> None:
         self._stage_requests = stage_requests
         self._clock = clock
+        self._notices = notices
         self._policy = policy
         self._ledger = ledger
         self._accounts = accounts
@@ -110,6 +113,7 @@ class CollectionsEnforcer:
     def _act(self, change: PlannedChange, row: AccountRow, summary: LedgerSummary, as_of: datetime,
              budget: SuspensionBudget, actor: str, correlation_id: str | None) -> Applied:
         cid = change.customer_id
+        awaits_notice = self._notice_step(change, row, summary, as_of)
         decision = change.decision
         suspended_flag = row.suspended_for_non_payment
         withheld: str | None = None
@@ -120,9 +124,10 @@ class CollectionsEnforcer:
                                  correlation_id=correlation_id)
         if change.suspend:
             # The cap counts what would be suspended in shadow and review mode too, so a trial run shows it; the
-            # kill switch is the gate's to apply (it records the suspension as withheld).
-            if not self._suspension.gate.paused and not budget.take():
-                withheld = "cap"
+            # kill switch is the gate's to apply (it records the suspension as withheld). No suspension without
+            # notice: until the notice period has run, the suspension waits whatever the mode.
+            if awaits_notice or (not self._suspension.gate.paused and not budget.take()):
+                withheld = "notice_period" if awaits_notice else "cap"
                 self._actions.record(cid, kind="suspend", reason=NON_PAYMENT, actor=actor, note=decision.reason,
                                      status="withheld", details={"withheld_by": withheld},
                                      correlation_id=correlation_id)
@@ -145,3 +150,20 @@ class CollectionsEnforcer:
         since = as_of if change.to_stage != change.from_stage else (row.stage_since or as_of)
         self._accounts.set_stage(cid, change.to_stage, since=since, suspended_for_non_payment=suspended_flag)
         return Applied(change, suspended, restored, withheld, shadow, proposed, requested)
+
+    def _notice_step(self, change: PlannedChange, row: AccountRow, summary: LedgerSummary | None,
+                     as_of: datetime) -> bool:
+        """Customer notices for this change: a new stage episode when the customer leaves "current", the stage's
+        notice when it notifies, and the notice period before a suspension. True when the suspension must wait
+        for it. Notices follow NOTICES_MODE, not the enforcement mode or the kill switch."""
+        if self._notices is None or summary is None:
+            return False
+        cid = change.customer_id
+        if change.from_stage == CURRENT and change.to_stage != CURRENT:
+            self._notices.begin_episode(cid)
+        if change.notify:
+            self._notices.stage_reached(cid, change.to_stage, summary, hold=row.hold, as_of=as_of)
+        if not change.suspend:
+            return False
+        verdict = self._notices.before_suspension(cid, change.to_stage, summary, hold=row.hold, as_of=as_of)
+        return not verdict.allowed

@@ -23,6 +23,7 @@ from typing import Any
 from lib.domain.collections_plan import PlannedChange, plan_change
 from lib.domain.policy import CollectionsPolicy
 from lib.services.collections import CollectionsEnforcer, SuspensionBudget
+from lib.services.notice_outbox import NoticeOutbox
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.leases import LeaseKeeper, LeaseLost, Leases
 from lib.store.runs import RunLog
@@ -86,7 +87,8 @@ class ScanSettings:
 
 class DelinquencyScan:
     def __init__(self, policy: CollectionsPolicy, accounts: Accounts, enforcer: CollectionsEnforcer,
-                 leases: Leases, runs: RunLog, settings: ScanSettings) -> None:
+                 leases: Leases, runs: RunLog, settings: ScanSettings, *, notices: NoticeOutbox | None = None) -> None:
+        self._notices = notices
         self._policy = policy
         self._accounts = accounts
         self._enforcer = enforcer
@@ -100,6 +102,9 @@ class DelinquencyScan:
         for _row, change in self._changes(report):
             if change is not None:
                 self._list(report, change)
+                if change.suspend and self._notices is not None and self._notices.suspension_waits(
+                        change.customer_id, as_of, new_episode=change.from_stage == "current"):
+                    report.withheld["notice_period"] += 1  # the scan would send the notice first
         report.seconds = time.perf_counter() - started
         return report
 
@@ -116,6 +121,7 @@ class DelinquencyScan:
         budget = SuspensionBudget(self._settings.max_suspensions)
         try:
             self._act_on_changes(report, budget, actor, correlation_id, keeper)
+            self._requeue_lost_notices(report)
         except LeaseLost as exc:
             report.stopped = f"scan lease lost: {exc}"
             log.error("%s", report.stopped)
@@ -147,6 +153,15 @@ class DelinquencyScan:
                 pending = [f for f in pending if not f.done()]
             for future in pending:
                 future.result()
+
+    def _requeue_lost_notices(self, report: ScanReport) -> None:
+        if self._notices is None:
+            return
+        try:
+            self._notices.requeue_stale()
+        except Exception as exc:  # the notices' own trouble must not fail the scan's decisions
+            log.exception("could not requeue stale notices")
+            report.errors.append(f"notices: {type(exc).__name__}: {exc}")
 
     def _apply(self, report: ScanReport, row: AccountRow, budget: SuspensionBudget, actor: str,
                correlation_id: str | None) -> None:

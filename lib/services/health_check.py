@@ -95,7 +95,8 @@ def _probe(settings: Settings, *, deep: bool) -> StatusReport:
         return report
     report.components["storage"] = Component("ok", {"latency_ms": round((time.perf_counter() - started) * 1000, 1)})
     report.components["timers"] = _timers(report, RunLog(store.table("runs")))
-    report.components["service_requests_queue"] = _poison(settings)
+    report.components["service_requests_queue"] = _poison(settings, settings.service_requests_queue)
+    report.components["notices_queue"] = _poison(settings, settings.notices.queue)
     if deep:  # reads every subscription row: operators only
         report.components["suspensions"] = _suspensions(Subscriptions(store.table("subscriptions")))
     report.components["partner_center"] = _partner_center(settings)
@@ -156,8 +157,8 @@ def _timers(report: StatusReport, runs: RunLog) -> Component:
                                                          if run and run.get("status") in ("failed", "stopped"))})
 
 
-def _poison(settings: Settings) -> Component:
-    queue = MessageQueue.from_settings(settings.storage, settings.service_requests_queue)
+def _poison(settings: Settings, queue_name: str) -> Component:
+    queue = MessageQueue.from_settings(settings.storage, queue_name)
     try:
         waiting, poisoned = queue.approximate_count(), queue.approximate_count(poison=True)
     except StoreError:

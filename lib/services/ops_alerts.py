@@ -8,6 +8,7 @@ kind and details as structured fields, which Application Insights turns into an 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 log = logging.getLogger("csp_guard.ops_alerts")
@@ -21,3 +22,13 @@ class OpsAlerts(Protocol):
 class LoggingOpsAlerts:
     def raise_alert(self, kind: str, summary: str, details: dict[str, object]) -> None:
         log.error("ops alert %s: %s", kind, summary, extra={"alert_kind": kind, "alert_details": details})
+
+
+class AlertCallback:
+    """A plain function as the port (tests record alerts this way)."""
+
+    def __init__(self, callback: Callable[[str, str, dict[str, object]], None]) -> None:
+        self._callback = callback
+
+    def raise_alert(self, kind: str, summary: str, details: dict[str, object]) -> None:
+        self._callback(kind, summary, details)

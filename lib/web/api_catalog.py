@@ -94,6 +94,27 @@ PAYERS: dict[str, Any] = {
                    "updated_at": {"type": ["string", "null"], "format": "date-time"}}}
 AS_OF = (("as_of", "evaluate as of this date (YYYY-MM-DD, noon in the policy's zone) or timestamp"),)
 
+CONTACTS_BODY: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"to": {"type": "array", "items": {"type": "string", "format": "email"}, "maxItems": 20},
+                   "cc": {"type": "array", "items": {"type": "string", "format": "email"}, "maxItems": 20},
+                   "language": {"enum": ["zh-CN", "en", None]}}}
+NOTICE_OPERATIONS: list[Operation] = [
+    Operation("GET", "customers/{customer_id}/notices", "listCustomerNotices",
+              "Every notice for the customer: stage, language, recipients, status, times", "operator",
+              responses={"200": "the notices, oldest first", "400": "bad customer id"}),
+    Operation("GET", "customers/{customer_id}/notices/preview", "previewNotice",
+              "The notice the customer would get now for a stage (or pre_suspension), rendered; sends nothing",
+              "operator", query=(("stage", "a stage of the policy, or pre_suspension"), ("lang", "zh-CN or en")),
+              responses={"200": "subject, text, HTML and facts", "400": "bad stage or language",
+                         "404": "unknown customer"}),
+    Operation("GET", "notices", "listNotices", "Notices across customers, e.g. every failed one", "operator",
+              query=(("status", "recorded, queued, sending, sent or failed"),), responses={"200": "the notices"}),
+    Operation("PUT", "customers/{customer_id}/contacts", "putContacts",
+              "Who receives the customer's notices (empty to: the billing profile's e-mail), and in which language",
+              "operator", request=CONTACTS_BODY, responses={"200": "the contacts saved", "400": "bad body"}),
+]
+
 OPERATIONS: list[Operation] = [
     Operation("GET", "health", "getHealth",
               "ok, degraded or down for each component (storage, policy, timers, queue, Partner Center) and overall; "
@@ -191,4 +212,5 @@ OPERATIONS: list[Operation] = [
     Operation("GET", "customers/{customer_id}/payers", "getPayers",
               "The bank accounts and payer names registered for the customer", "operator", response_schema=PAYERS,
               responses={"200": "what is stored (empty lists when nothing is)", "400": "malformed customer id"}),
+    *NOTICE_OPERATIONS,
 ]

@@ -71,6 +71,8 @@ def test_a_payment_webhook_restores_access_within_its_own_request(host, pc_sandb
     due = (datetime.now(UTC) - timedelta(days=45)).isoformat()
     requests.post(f"{host.url}/api/webhooks/standard", timeout=30,
                   **_signed(invoice_issued(customer, "INV-9", 2_000_000, due_at=due)))
+    # No suspension without notice: a scan 20 days ago sent the final notice naming the date, 7+ days ahead.
+    assert call(host, "POST", f"scan?as_of={(datetime.now(UTC) - timedelta(days=20)).date()}").status_code == 200
     scan = call(host, "POST", "scan")
     assert scan.status_code == 200 and scan.json()["suspended"] == 1
     assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"

@@ -33,6 +33,7 @@ _SUBS = re.compile(r"^/v1/customers/([^/]+)/subscriptions$")
 _SUB = re.compile(r"^/v1/customers/([^/]+)/subscriptions/([^/]+)$")
 _USAGE = re.compile(r"^/v1/customers/([^/]+)/usagesummary$")
 _BUDGET = re.compile(r"^/v1/customers/([^/]+)/usagebudget$")
+_BILLING_PROFILE = re.compile(r"^/v1/customers/([^/]+)/profiles/billing$")
 _SR = re.compile(r"^/v1/servicerequests/([^/]+)$")
 # Only suspend and reactivate; asking for the status a subscription already has is accepted as a no-op.
 _TRANSITIONS = {("active", "suspended"), ("suspended", "active"), ("active", "active"), ("suspended", "suspended")}
@@ -60,6 +61,9 @@ def handle(state: SandboxState, method: str, path: str, query: Mapping[str, str]
         if (match := _USAGE.match(path)) and method == "GET":
             customer = _customer(state, match.group(1))
             return 200, _usage_summary(customer, state.usage.get(customer["id"], {}))
+        if (match := _BILLING_PROFILE.match(path)) and method == "GET":
+            customer = _customer(state, match.group(1))
+            return 200, state.billing_profiles[customer["id"]]
         if (match := _BUDGET.match(path)) and method == "PATCH":
             customer = _customer(state, match.group(1))
             amount = _fields(body).get("amount")

@@ -11,6 +11,14 @@ _COMPANIES = [
     "广州珠江物流有限公司", "成都天府软件有限公司", "南京紫金医疗科技有限公司", "武汉光谷智造有限公司",
     "苏州工业园区精密制造有限公司", "西安古城文旅集团有限公司", "天津滨海港务有限公司", "重庆山城电子商务有限公司",
 ]
+# Billing contacts: (first name, last name, mailbox, culture). Most customers read Chinese; the Suzhou, Tianjin,
+# Shenzhen and Xi'an companies have foreign finance teams and read English.
+_BILLING_CONTACTS = [
+    ("伟", "王", "caiwu", "zh-CN"), ("芳", "李", "finance", "zh-CN"), ("Grace", "Chen", "ap", "en-US"),
+    ("敏", "张", "caiwu", "zh-CN"), ("强", "刘", "billing", "zh-CN"), ("静", "陈", "caiwu", "zh-CN"),
+    ("磊", "杨", "finance", "zh-CN"), ("洋", "赵", "caiwu", "zh-CN"), ("Thomas", "Müller", "accounts.payable", "en-GB"),
+    ("Emily", "Zhou", "finance", "en-US"), ("Kenji", "Sato", "ap", "en-US"), ("娟", "周", "billing", "zh-CN"),
+]
 _OFFERS = [
     ("Azure plan", "DZH318Z0BPS6:0001", "monthly"),
     ("Microsoft 365 E3", "CFQ7TTC0LFLZ:0001", "monthly"),
@@ -37,7 +45,10 @@ def demo_customers() -> dict[str, Any]:
                 # Every fourth customer has one subscription an operator suspended by hand in Partner Center.
                 "status": "suspended" if index % 4 == 3 and n == 0 else "active",
             })
-        entry: dict[str, Any] = {"id": cid, "companyName": company, "subscriptions": subs}
+        first, last, mailbox, culture = _BILLING_CONTACTS[index]
+        profile = {"firstName": first, "lastName": last, "email": f"{mailbox}@{cid[:8]}.partner.onmschina.cn",
+                   "culture": culture, "language": "zh-Hans" if culture.startswith("zh") else "en"}
+        entry: dict[str, Any] = {"id": cid, "companyName": company, "subscriptions": subs, "billingProfile": profile}
         if index == 5:
             azure = next(s for s in subs if s["offerName"] == "Azure plan")
             entry["fraudEvents"] = [{"subscriptionId": azure["id"],

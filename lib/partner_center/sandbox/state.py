@@ -61,6 +61,7 @@ class SandboxState:
     support_topics: list[dict[str, Any]] = field(default_factory=list)
     service_requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     usage: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> totalCost, budget (yuan text)
+    billing_profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer -> CustomerBillingProfile
     webhook_registration: dict[str, Any] | None = None
     validation_events: dict[str, dict[str, Any]] = field(default_factory=dict)  # correlationId -> its result
     # Set by the server: delivers a signed event (delivery.Delivery) and returns the callback's answer.
@@ -81,6 +82,7 @@ class SandboxState:
             self.fraud_events.clear()
             self.service_requests.clear()
             self.usage.clear()
+            self.billing_profiles.clear()
             self.webhook_registration = None
             self.validation_events.clear()
             self.created_by_request.clear()
@@ -103,6 +105,8 @@ class SandboxState:
                 if not isinstance(entry.get(name) or [], list) or \
                         not all(isinstance(item, dict) for item in entry.get(name) or []):
                     raise SeedError(f"customer {entry['id']}: {name} must be a list of objects")
+            if not isinstance(entry.get("billingProfile") or {}, dict):
+                raise SeedError(f"customer {entry['id']}: billingProfile must be an object")
         with self.lock:
             for entry in entries:
                 cid = str(entry["id"]).lower()
@@ -112,6 +116,7 @@ class SandboxState:
                 for sub in entry.get("subscriptions") or []:
                     resource = subscription_resource(cid, sub)
                     subs[resource["id"]] = resource
+                self.billing_profiles[cid] = billing_profile_resource(cid, company, entry.get("billingProfile") or {})
                 if isinstance(entry.get("usage"), dict):
                     self.usage[cid] = dict(entry["usage"])
                 for event in entry.get("fraudEvents") or []:
@@ -156,6 +161,23 @@ def customer_resource(cid: str, company: str, domain: str | None = None) -> dict
     return {"id": cid, "companyProfile": profile, "relationshipToPartner": "reseller",
             "links": {"self": {"uri": f"/customers/{cid}", "method": "GET", "headers": []}},
             "attributes": {"objectType": "Customer"}}
+
+
+def billing_profile_resource(cid: str, company: str, seed: dict[str, Any]) -> dict[str, Any]:
+    """A CustomerBillingProfile as `GET /v1/customers/{id}/profiles/billing` returns it (shape as in
+    tests/fixtures/partner_center/billing_profile.json). Unseeded fields stay empty, as for a customer whose
+    profile was never completed: no e-mail means no recipient."""
+    return {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"billing-profile/{cid}")),
+            "firstName": str(seed.get("firstName", "")), "lastName": str(seed.get("lastName", "")),
+            "email": str(seed.get("email", "")), "culture": str(seed.get("culture", "zh-CN")),
+            "language": str(seed.get("language", "zh-Hans" if str(seed.get("culture", "zh-CN")).startswith("zh")
+                                      else "en")),
+            "companyName": company,
+            "defaultAddress": {"country": "CN", "city": "", "state": "", "addressLine1": "", "postalCode": "",
+                               "firstName": str(seed.get("firstName", "")), "lastName": str(seed.get("lastName", "")),
+                               "phoneNumber": ""},
+            "links": {"self": {"uri": f"/customers/{cid}/profiles/billing", "method": "GET", "headers": []}},
+            "attributes": {"etag": new_etag(), "objectType": "CustomerBillingProfile"}}
 
 
 def subscription_resource(cid: str, sub: dict[str, Any]) -> dict[str, Any]:

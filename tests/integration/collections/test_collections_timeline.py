@@ -15,6 +15,7 @@ from tests.support.billing_events import canonical, invoice_issued, payment_succ
 from tests.support.suspension_world import pc_status, seeded_customer
 
 pytestmark = pytest.mark.integration
+FINAL_NOTICE_DAY = "2026-12-15"  # its notice names the suspension date, 15 days (more than the 7 required) ahead
 
 
 def deliver(body, event_id):
@@ -57,6 +58,7 @@ def test_an_unpaid_invoice_moves_through_the_stages_exactly_on_their_days(app_en
 
 def test_a_partial_payment_does_not_restore_but_the_full_payment_restores_within_its_webhook(app_env, pc_sandbox):
     customer, subs = owing_customer(pc_sandbox)
+    scan(FINAL_NOTICE_DAY)
     scan("2026-12-30")
     assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"
     deliver(payment_succeeded(customer, "PAY-1", 500_000, invoice_id="INV-2026-11-0042"), "pay-1")
@@ -75,7 +77,10 @@ def test_a_promise_to_pay_holds_off_suspension_until_its_date_has_passed(app_env
     scan("2026-12-10")
     scan("2026-12-20")
     assert pc_status(pc_sandbox, customer, subs[0]) == "active"
+    # The hold kept the stage at current, so no notice named a date: the notice comes first, 7 days ahead.
     scan("2026-12-21")
+    assert pc_status(pc_sandbox, customer, subs[0]) == "active"
+    scan("2026-12-28")
     assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"
 
 
@@ -93,6 +98,7 @@ def test_the_cap_stops_a_mass_suspension_and_health_degrades(app_env, pc_sandbox
     monkeypatch.setenv("MAX_SUSPENSIONS_PER_RUN", "2")
     reset_context()
     customers = [owing_customer(pc_sandbox, statuses=("active",)) for _ in range(4)]
+    scan(FINAL_NOTICE_DAY)
     report = scan("2026-12-31")
     suspended = sum(pc_status(pc_sandbox, c, s[0]) == "suspended" for c, s in customers)
     assert suspended == 2 and report.suspended == 2 and report.withheld["cap"] == 2
@@ -109,6 +115,7 @@ def test_the_kill_switch_withholds_every_automatic_suspension(app_env, pc_sandbo
     monkeypatch.setenv("ENFORCEMENT_PAUSED", "true")
     reset_context()
     _customer, _subs = owing_customer(pc_sandbox)
+    scan(FINAL_NOTICE_DAY)
     report = scan("2026-12-31")
     assert report.withheld["kill_switch"] == 1
     assert sandbox_calls(pc_sandbox, method="PATCH") == []
@@ -118,6 +125,7 @@ def test_shadow_mode_decides_and_records_but_makes_no_patch(app_env, pc_sandbox,
     monkeypatch.setenv("ENFORCEMENT_MODE", "shadow")
     reset_context()
     customer, _ = owing_customer(pc_sandbox)
+    scan(FINAL_NOTICE_DAY)
     scan("2026-12-31")
     assert sandbox_calls(pc_sandbox, method="PATCH") == []
     shadow = [a for a in get_context().actions.for_customer(customer) if a.kind == "suspend"]
@@ -156,6 +164,7 @@ def test_each_run_is_recorded_with_its_counts(app_env, pc_sandbox):
 def test_a_customer_suspended_while_enforcing_is_restored_on_payment_after_a_switch_to_shadow(app_env, pc_sandbox,
                                                                                               monkeypatch):
     customer, subs = owing_customer(pc_sandbox)
+    scan(FINAL_NOTICE_DAY)
     scan("2026-12-31")
     assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"
     monkeypatch.setenv("ENFORCEMENT_MODE", "shadow")

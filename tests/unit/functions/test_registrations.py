@@ -9,7 +9,8 @@ from lib.devhost.routes import first_match, route_conflicts
 from lib.web.api_catalog import OPERATIONS
 
 SETTINGS = {"SCAN_SCHEDULE": "0 0 1 * * *", "FRAUD_POLL_SCHEDULE": "0 */15 * * * *",
-            "RECONCILE_SCHEDULE": "0 30 * * * *", "SERVICE_REQUESTS_QUEUE": "service-requests"}
+            "RECONCILE_SCHEDULE": "0 30 * * * *", "SERVICE_REQUESTS_QUEUE": "service-requests",
+            "NOTICES_QUEUE": "notices"}
 
 
 @pytest.fixture
