@@ -10,6 +10,7 @@ import requests
 from lib.store.tables import TableStore
 from tests.fixtures.azurite import start_devhost
 from tests.support.billing_events import invoice_issued, new_customer, standard_delivery
+from tests.support.notice_period import local_day, notice_days
 from tests.support.payment_channels import (
     alipay_delivery,
     alipay_params,
@@ -84,6 +85,9 @@ def test_a_debtor_suspended_for_non_payment_regains_access_when_paying_by_either
         customer, subs = seeded_customer(pc_sandbox, ("active",))
         post(host, "standard", standard_delivery(invoice_issued(customer, "INV-1", 1_250_000, due_at=due)))
         debtors[channel] = (customer, subs)
+    notice = requests.post(f"{host.url}/api/scan?as_of={local_day(-notice_days())}", timeout=60,
+                           headers={"x-functions-key": host.function_key})
+    assert notice.status_code == 200, notice.text
     scan = requests.post(f"{host.url}/api/scan", headers={"x-functions-key": host.function_key}, timeout=60)
     assert scan.status_code == 200, scan.text
     assert all(pc_status(pc_sandbox, c, s[0]) == "suspended" for c, s in debtors.values())

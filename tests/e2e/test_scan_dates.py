@@ -10,6 +10,7 @@ import requests
 from tests.fixtures.azurite import start_devhost
 from tests.fixtures.sandbox import sandbox_calls
 from tests.support.billing_events import invoice_issued, standard_delivery
+from tests.support.notice_period import notice_days
 from tests.support.suspension_world import pc_status, seeded_customer
 
 pytestmark = pytest.mark.e2e
@@ -52,6 +53,7 @@ def test_a_real_scan_for_tomorrow_is_a_400_and_changes_nothing(host, pc_sandbox)
 
 def test_today_and_a_past_day_run_a_real_scan(host, pc_sandbox):
     customer, subs = owing(host, pc_sandbox, due_in_days=-45)
+    assert call(host, "POST", f"scan?as_of={local_day(-1 - notice_days())}").status_code == 200  # the notice
     missed = call(host, "POST", f"scan?as_of={local_day(-1)}")
     assert missed.status_code == 200 and missed.json()["suspended"] == 1
     assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"
@@ -69,6 +71,7 @@ def test_with_allow_future_as_of_a_replay_may_scan_ahead(app_env, pc_sandbox):
     running = start_devhost({**app_env, "ALLOW_FUTURE_AS_OF": "true"}, "--no-timers", "--no-queues")
     try:
         customer, subs = owing(running, pc_sandbox, due_in_days=1)
+        assert call(running, "POST", f"scan?as_of={local_day(45 - notice_days())}").status_code == 200
         response = call(running, "POST", f"scan?as_of={local_day(45)}")
         assert response.status_code == 200, json.dumps(response.json())[:300]
         assert response.json()["suspended"] == 1 and pc_status(pc_sandbox, customer, subs[0]) == "suspended"

@@ -14,6 +14,7 @@ from lib.store.runs import RunLog
 from tests.fixtures.azurite import start_devhost
 from tests.fixtures.sandbox import fault, sandbox_calls, seed
 from tests.support.billing_events import invoice_issued, standard_delivery
+from tests.support.notice_period import local_day, notice_days
 from tests.support.suspension_world import pc_status, seeded_customer, world
 
 pytestmark = pytest.mark.e2e
@@ -63,6 +64,8 @@ def test_in_shadow_mode_the_whole_loop_runs_and_partner_center_receives_no_write
             "resourceUri": f"{pc_sandbox.url}/v1/fraudEvents?SubscriptionId=az-7"}).json()
         assert delivered["status"] == 200 and delivered["body"]["cases_opened"] == 1
         assert delivered["body"]["shadow"] == 1 and delivered["body"]["service_requests_queued"] == 0
+        notice_scan = f"{host.url}/api/scan?as_of={local_day(-notice_days())}"
+        assert requests.post(notice_scan, headers=headers, timeout=120).ok  # the notice before suspension
         scan = requests.post(f"{host.url}/api/scan", headers=headers, timeout=120).json()
         assert scan["shadow_suspensions"] >= 1
         by_hand = requests.post(f"{host.url}/api/customers/{debtor}/suspend", headers=headers, timeout=30,

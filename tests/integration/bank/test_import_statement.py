@@ -13,6 +13,7 @@ from lib.services.delinquency_scan import as_of_date
 from lib.services.payers import parse_payers
 from tests.support.bank_statements import cmb_csv, cmb_row, generic_csv
 from tests.support.billing_events import invoice_issued, new_customer
+from tests.support.notice_period import notice_day
 from tests.support.suspension_world import pc_status, seeded_customer
 
 pytestmark = pytest.mark.integration
@@ -125,6 +126,7 @@ def test_a_debtor_suspended_for_non_payment_regains_access_within_the_import(app
     customer, subs = seeded_customer(pc_sandbox, ("active", "active"))
     register(customer, names=["深圳市星河科技有限公司"])
     owe(customer, "INV-2026-11-0042", 12_500_000)
+    scan(notice_day("2026-12-30", get_context().policy))
     scan("2026-12-30")
     assert [pc_status(pc_sandbox, customer, s) for s in subs] == ["suspended", "suspended"]
     assert get_context().accounts.get(customer).suspended_for_non_payment is True

@@ -9,6 +9,7 @@ from lib.app_context import get_context, reset_context
 from lib.services.delinquency_scan import as_of_date
 from lib.services.receive_webhook import receive_webhook
 from tests.support.billing_events import invoice_issued, payment_succeeded, standard_delivery
+from tests.support.notice_period import notice_day
 from tests.support.suspension_world import pc_status, seeded_customer
 
 pytestmark = pytest.mark.integration
@@ -33,6 +34,7 @@ def test_a_payment_is_recorded_and_marked_for_the_next_scan_when_the_policy_does
     customer, subs = seeded_customer(pc_sandbox, ("active",))
     assert deliver(invoice_issued(customer, "INV-1", 1_250_000, issued_at="2026-11-01T00:00:00+08:00",
                                   due_at="2026-11-30T23:59:59+08:00")) == "recorded"
+    scan(notice_day("2026-12-31", get_context().policy))
     scan("2026-12-31")
     assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"
 

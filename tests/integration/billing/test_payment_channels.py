@@ -12,6 +12,7 @@ from lib.domain.events import parse_canonical
 from lib.services.delinquency_scan import as_of_date
 from lib.services.receive_webhook import receive_delivery
 from tests.support.billing_events import invoice_issued, new_customer
+from tests.support.notice_period import notice_day
 from tests.support.payment_channels import (
     alipay_delivery,
     alipay_params,
@@ -130,9 +131,10 @@ def _suspended_debtor(pc_sandbox):
         customer, "INV-2026-11-0042", 1_250_000, issued_at="2026-11-01T00:00:00+08:00",
         due_at="2026-11-30T23:59:59+08:00")))
     context = get_context()
-    as_of = as_of_date("2026-12-31", context.policy)
-    context.clock = lambda: as_of
-    context.delinquency_scan().run(as_of)
+    for day in (notice_day("2026-12-31", context.policy), "2026-12-31"):
+        as_of = as_of_date(day, context.policy)
+        context.clock = lambda as_of=as_of: as_of
+        context.delinquency_scan().run(as_of)
     assert [pc_status(pc_sandbox, customer, s) for s in subs] == ["suspended", "suspended"]
     return customer, subs
 

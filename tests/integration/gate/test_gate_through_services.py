@@ -13,6 +13,7 @@ from lib.services.fraud_detection import FraudReport
 from lib.services.write_gate import Asker, Verdict, WriteKind, decide
 from tests.fixtures.sandbox import sandbox_calls, seed
 from tests.support.billing_events import invoice_issued
+from tests.support.notice_period import notice_day
 from tests.support.suspension_world import pc_status, seeded_customer
 
 pytestmark = pytest.mark.integration
@@ -146,8 +147,9 @@ def test_a_scan_in_review_mode_proposes_each_suspension_once_and_patches_nothing
     context = use(monkeypatch, "review", False)
     debtor, _ = seeded_customer(pc_sandbox, ("active",))
     context.ingestion().ingest(parse_canonical("standard", "inv-r", invoice_issued(debtor, "INV-R", 500_000)))
-    reports = [context.delinquency_scan().run(as_of_date(day, context.policy)) for day in ("2026-12-31", "2027-01-01")]
-    assert [r.proposed for r in reports] == [1, 1] and [r.suspended for r in reports] == [0, 0]
+    days = (notice_day("2026-12-31", context.policy), "2026-12-31", "2027-01-01")
+    reports = [context.delinquency_scan().run(as_of_date(day, context.policy)) for day in days]
+    assert [r.proposed for r in reports] == [0, 1, 1] and [r.suspended for r in reports] == [0, 0, 0]
     proposals = [a for a in context.actions.for_customer(debtor) if a.status == "proposed"]
     assert [(p.kind, p.reason, p.actor) for p in proposals] == [("suspend", "non_payment", "delinquency_scan")]
     assert "31 days past due" in proposals[0].details["evidence"]

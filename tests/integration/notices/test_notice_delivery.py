@@ -220,10 +220,11 @@ def test_a_message_that_can_never_be_sent_is_poisoned_at_once_and_operators_are_
     drain()
     assert queue.approximate_count(poison=True) == 1 and queue.approximate_count() == 0
     assert [kind for kind, _, _ in alerts] == ["poison_message"] and "customer_id" in alerts[0][1]
-    from lib.services.health_check import check_health
+    from lib.services.health_check import check_health, check_status
 
     health = check_health(get_context().settings)
-    assert health.status == "degraded" and health.checks["notices_queue"]["poison"] == 1
+    assert health.status == "degraded" and health.components["notices_queue"] == "degraded"
+    assert check_status(get_context().settings).components["notices_queue"].details["poison"] == 1
 
 
 def test_a_notice_whose_message_was_lost_is_queued_again_by_the_next_scan(notice_env, pc_sandbox, mailbox,

@@ -283,6 +283,19 @@ def test_a_usage_summary_and_a_budget_as_documented(pc_sandbox, pc_client):
     assert covers(summary, shape(sample("usage_summary"))) and summary["budget"]["amount"] == 100
 
 
+def test_a_billing_profile_as_documented(pc_sandbox, pc_client):
+    documented = sample("billing_profile")
+    a_customer(pc_sandbox, billingProfile={"email": "caiwu@example.cn", "culture": "zh-CN", "language": "zh",
+                                           "firstName": "伟", "lastName": "王"})
+    served = requests.get(f"{pc_sandbox.url}/v1/customers/{CUSTOMER}/profiles/billing", headers=AUTH, timeout=10)
+    assert served.status_code == 200 and covers(served.json(), {key: documented[key] for key in (
+        "id", "firstName", "lastName", "email", "culture", "language", "companyName", "links", "attributes")})
+    serve(pc_sandbox, "GET", "/profiles/billing$", documented)
+    profile = pc_client.get_billing_profile(CUSTOMER)
+    assert (profile.email, profile.culture, profile.company_name) == (documented["email"], "en-US",
+                                                                      documented["companyName"])
+
+
 def test_every_fixture_has_a_contract():
     """Runs last in this module (pytest keeps file order): every fixture file was used above."""
     assert {p.stem for p in FIXTURES.glob("*.json")} == COVERED

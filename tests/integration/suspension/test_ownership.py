@@ -21,6 +21,7 @@ from lib.store.leases import CustomerLocks, Leases
 from lib.store.runs import RunLog
 from tests.fixtures.sandbox import SANDBOX_TOKEN, fault, sandbox_calls
 from tests.support.billing_events import invoice_issued
+from tests.support.notice_period import notice_day
 from tests.support.suspension_world import pc_status, seeded_customer, world
 
 pytestmark = pytest.mark.integration
@@ -145,6 +146,7 @@ def test_a_refused_suspension_leaves_the_account_unmarked_and_the_next_scan_trie
     context.ingestion().ingest(parse_canonical("standard", "inv-1", invoice_issued(
         customer, "INV-1", 500_000, issued_at="2026-11-01T00:00:00+08:00", due_at="2026-11-30T23:59:59+08:00")))
     context.partner_center.retry = RetryPolicy(total=0)
+    context.delinquency_scan().run(as_of_date(notice_day("2026-12-31", context.policy), context.policy))
     fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=503, times=1)
     first = context.delinquency_scan().run(as_of_date("2026-12-31", context.policy))
     assert first.suspended == 0 and pc_status(pc_sandbox, customer, subs[0]) == "active"

@@ -11,7 +11,7 @@ FIXTURE = Path(__file__).parents[2] / "fixtures" / "partner_center" / "billing_p
 
 
 def test_the_documented_billing_profile_is_read_into_email_culture_and_names():
-    profile = BillingProfile.from_json(json.loads(FIXTURE.read_text(encoding="utf-8")))
+    profile = BillingProfile.from_json(json.loads(FIXTURE.read_text(encoding="utf-8"))["sample"])
     assert profile.email == "ap@contoso-sh.partner.onmschina.cn"
     assert (profile.culture, profile.language) == ("en-US", "en")
     assert (profile.first_name, profile.last_name, profile.company_name) == ("Grace", "Chen", "Contoso Shanghai Ltd.")
@@ -27,7 +27,7 @@ def test_the_sandbox_serves_profiles_with_the_documented_keys():
     state.add_customers({"customers": [{"id": "C1", "companyName": "上海云帆科技有限公司",
                                         "billingProfile": {"email": "caiwu@yunfan.cn", "culture": "zh-CN",
                                                            "firstName": "伟", "lastName": "王"}}]})
-    documented = set(json.loads(FIXTURE.read_text(encoding="utf-8"))) - {"_source"}
+    documented = set(json.loads(FIXTURE.read_text(encoding="utf-8"))["sample"])
     served = state.billing_profiles["c1"]
     assert set(served) == documented
     assert served["email"] == "caiwu@yunfan.cn" and served["language"] == "zh-Hans"
