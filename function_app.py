@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions import customers, health, payers, reports, scans, service_requests, webhooks
+from functions import console, customers, health, payers, reports, scans, service_requests, webhooks
 from lib.telemetry import configure_telemetry
 
 # Only when APPLICATIONINSIGHTS_CONNECTION_STRING is set (in Azure); it connects to nothing at import.
@@ -18,3 +18,4 @@ app.register_functions(reports.bp)
 app.register_functions(scans.bp)
 app.register_functions(service_requests.bp)
 app.register_functions(payers.bp)
+app.register_functions(console.bp)

@@ -18,6 +18,8 @@ from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.factory import build_client
 from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
 from lib.services.collections import CollectionsEnforcer
+from lib.services.console_desk import DeskActions
+from lib.services.customer_names import CustomerNames
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
 from lib.services.import_statement import StatementImport
@@ -32,6 +34,7 @@ from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
 from lib.store.bank_transfers import TransferLog
 from lib.store.cases import Cases
+from lib.store.companies import Companies
 from lib.store.leases import CustomerLocks, Leases
 from lib.store.ledger import LedgerBook
 from lib.store.payers import PayerIndex
@@ -207,6 +210,13 @@ class AppContext:
 
         return StatementImport(self.ingestion(), self.payers, self.unmatched,
                                TransferLog(self.tables.table("transfers")), open_invoices, self.policy.zone)
+
+    def customer_names(self) -> CustomerNames:
+        return CustomerNames(Companies(self.tables.table("companies")), self.partner_center, self.subscriptions)
+
+    def desk_actions(self) -> DeskActions:
+        return DeskActions(unmatched=self.unmatched, ingestion=self.ingestion, actions=self.actions, cases=self.cases,
+                           suspension=self.suspension, accounts=self.accounts, ledger=self.ledger, policy=self.policy)
 
 
 _context: AppContext | None = None
