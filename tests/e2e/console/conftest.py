@@ -91,4 +91,5 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def sign_in(page: Page, console: Console, path: str = "") -> None:
-    page.goto(f"{console.url}{path}?code={console.host.function_key}")
+    joiner = "&" if "?" in path else "?"
+    page.goto(f"{console.url}{path}{joiner}code={console.host.function_key}")
