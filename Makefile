@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install run test lint typecheck pytest bench clean
+.PHONY: install run test lint typecheck pytest bench clean chromium
 
-install: $(PY_STAMP) $(NODE_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) chromium
 
 $(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --no-package-lock --loglevel=error
 	@test -x node_modules/.bin/azurite
 	@touch $@
+
+# The console's browser tests drive Debian's Chromium through Playwright, which never downloads a browser here.
+# These machines run as root, so apt installs it when it is missing; otherwise this costs one `command -v`.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@command -v chromium >/dev/null
 
 run: install
 	$(BIN)/python -m lib.local_stack
