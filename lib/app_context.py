@@ -18,6 +18,7 @@ from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.factory import build_client
 from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
 from lib.services.collections import CollectionsEnforcer
+from lib.services.console_at_risk import at_risk_ids
 from lib.services.console_desk import DeskActions
 from lib.services.customer_names import CustomerNames
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
@@ -188,7 +189,8 @@ class AppContext:
 
     def reconciler(self) -> Reconciler:
         return Reconciler(self.partner_center, self.suspension(), self.actions, self.subscriptions, self.runs,
-                          cases=self.cases, service_requests=self.partner_center)
+                          cases=self.cases, service_requests=self.partner_center,
+                          refresh_names=self.refresh_customer_names)
 
     def ingestion(self) -> LedgerIngestion:
         enforcer = self.enforcer()
@@ -213,6 +215,10 @@ class AppContext:
 
     def customer_names(self) -> CustomerNames:
         return CustomerNames(Companies(self.tables.table("companies")), self.partner_center, self.subscriptions)
+
+    def refresh_customer_names(self) -> list[str]:
+        """Reconcile's step: company names of every customer, subscriptions of those at risk."""
+        return self.customer_names().refresh(at_risk_ids(self.accounts, self.policy, self.clock()))
 
     def desk_actions(self) -> DeskActions:
         return DeskActions(unmatched=self.unmatched, ingestion=self.ingestion, actions=self.actions, cases=self.cases,

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from lib.azurite_process import AzuriteError, connection_string, start_azurite, wait_for_port
 
@@ -35,6 +36,10 @@ def local_environment() -> dict[str, str]:
     for name, value in defaults.items():
         env.setdefault(name, value)
     return env
+
+
+def console_url(env: dict[str, str]) -> str:
+    return f"http://127.0.0.1:{APP_PORT}/api/console?code={quote(env['CSPGUARD_FUNCTION_KEY'], safe='')}"
 
 
 def main() -> int:
@@ -65,6 +70,8 @@ csp-guard is running:
   sandbox    {env['PARTNER_CENTER_BASE_URL']}   (Partner Center sandbox, demo data)
   Azurite    tables :10002, queues :10001, blobs :10000 (in memory)
   function key for operator routes: {env['CSPGUARD_FUNCTION_KEY']}  (header x-functions-key)
+  console    {console_url(env)}
+             (the collections desk: the code is traded for a session cookie and dropped from the address)
 Ctrl-C stops all of them.
 """, flush=True)
         _wait(children)

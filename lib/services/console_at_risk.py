@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from lib.domain.policy import CURRENT, SUSPEND, AccountState, CollectionsPolicy, Hold, evaluate
+from lib.domain.policy import CURRENT, SUSPEND, AccountState, CollectionsPolicy, Decision, Hold, evaluate
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.companies import Company
 
@@ -39,7 +39,7 @@ class AtRiskRow:
     days_past_due: int
     suspension_on: date | None  # the first local date the policy would suspend, the book unchanged
     suspended: bool  # csp-guard holds the customer suspended for non-payment
-    withheld: str  # why a due suspension is held back (dispute, hold, override), else ""
+    withheld: str  # what holds a suspension back now (hold, dispute, override), or for good; else ""
     hold: Hold | None
 
     @property
@@ -80,26 +80,35 @@ def at_risk(accounts: Accounts, policy: CollectionsPolicy, as_of: datetime, quer
     return listed
 
 
-def suspension_date(policy: CollectionsPolicy, row: AccountRow, today: date) -> date | None:
-    """The first local date from `today` on which the policy's decision includes suspending (not withheld), the
-    book as it stands; None when the calendar alone never gets there."""
+def at_risk_ids(accounts: Accounts, policy: CollectionsPolicy, as_of: datetime) -> list[str]:
+    return [row.customer_id for row in accounts.scan() if _at_risk(row, policy, as_of)]
+
+
+def suspension_date(policy: CollectionsPolicy, row: AccountRow, today: date) -> tuple[date | None, str]:
+    """The first local date from `today` on which the policy's decision includes suspending, the book as it
+    stands, or None when the calendar alone never gets there; and, then, what withholds it (a dispute, an
+    override), if anything does."""
     invoices = row.summary.open_invoices
     if not invoices:
-        return None
+        return None, ""
     zone = policy.zone
     override = policy.override_for(row.customer_id)
     grace = policy.grace_days if override is None or override.grace_days is None else override.grace_days
     longest = max((s.days_past_due for s in policy.stages), default=0)
     last_due = max(inv.local_due_date(zone) for inv in invoices)
+    # Past this day nothing changes by the calendar: every invoice is overdue, every stage's days have passed, and
+    # any hold has run out.
     horizon = max(last_due, today, row.hold.until if row.hold else today) + timedelta(days=grace + longest + 2)
     day = today
+    withheld = ""
     while day <= horizon:
         decision = evaluate(policy, AccountState(row.customer_id, row.summary, row.hold, row.stage),
                             datetime.combine(day, time(12, 0), tzinfo=zone))
         if SUSPEND in decision.actions:
-            return day
+            return day, ""
+        withheld = _why_withheld(decision)
         day += timedelta(days=1)
-    return None
+    return None, withheld
 
 
 def _at_risk(row: AccountRow, policy: CollectionsPolicy, as_of: datetime) -> bool:
@@ -110,11 +119,14 @@ def _at_risk(row: AccountRow, policy: CollectionsPolicy, as_of: datetime) -> boo
 
 def _row(row: AccountRow, policy: CollectionsPolicy, as_of: datetime, company: Company | None) -> AtRiskRow:
     decision = evaluate(policy, AccountState(row.customer_id, row.summary, row.hold, row.stage), as_of)
-    withheld = "; ".join(w.why for w in decision.withheld if w.action == SUSPEND)
-    today = as_of.astimezone(policy.zone).date()
+    suspension_on, never_because = (None, "") if row.suspended_for_non_payment else suspension_date(
+        policy, row, as_of.astimezone(policy.zone).date())
     return AtRiskRow(
         customer_id=row.customer_id, company=company, stage=decision.stage,
         currency=row.summary.currency or policy.currency, overdue_amount=decision.overdue_amount,
-        days_past_due=decision.days_past_due,
-        suspension_on=None if row.suspended_for_non_payment or withheld else suspension_date(policy, row, today),
-        suspended=row.suspended_for_non_payment, withheld=withheld, hold=row.hold)
+        days_past_due=decision.days_past_due, suspension_on=suspension_on, suspended=row.suspended_for_non_payment,
+        withheld=_why_withheld(decision) or never_because, hold=row.hold)
+
+
+def _why_withheld(decision: Decision) -> str:
+    return "; ".join(w.why for w in decision.withheld if w.action == SUSPEND)
