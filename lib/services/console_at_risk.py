@@ -68,7 +68,7 @@ def at_risk(accounts: Accounts, policy: CollectionsPolicy, as_of: datetime, quer
             names: Callable[[list[str]], dict[str, Company]]) -> list[AtRiskRow]:
     rows = [row for row in accounts.scan() if _at_risk(row, policy, as_of)]
     known = names([row.customer_id for row in rows])
-    listed = [_row(row, policy, as_of, known.get(row.customer_id.lower())) for row in rows]
+    listed = [at_risk_row(row, policy, as_of, known.get(row.customer_id.lower())) for row in rows]
     if query.stage is not None:
         listed = [row for row in listed if row.stage == query.stage]
     if query.sort == "overdue":
@@ -117,7 +117,8 @@ def _at_risk(row: AccountRow, policy: CollectionsPolicy, as_of: datetime) -> boo
     return row.summary.overdue(as_of, policy.zone).amount > 0
 
 
-def _row(row: AccountRow, policy: CollectionsPolicy, as_of: datetime, company: Company | None) -> AtRiskRow:
+def at_risk_row(row: AccountRow, policy: CollectionsPolicy, as_of: datetime, company: Company | None) -> AtRiskRow:
+    """Where the customer stands today: the list's row, also shown at the top of the customer's page."""
     decision = evaluate(policy, AccountState(row.customer_id, row.summary, row.hold, row.stage), as_of)
     suspension_on, never_because = (None, "") if row.suspended_for_non_payment else suspension_date(
         policy, row, as_of.astimezone(policy.zone).date())

@@ -11,7 +11,7 @@ import azure.functions as func
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
 from lib.domain.policy_text import render_policy
-from lib.services.console_at_risk import SORT_KEYS, AtRiskQuery, at_risk
+from lib.services.console_at_risk import SORT_KEYS, AtRiskQuery, at_risk, at_risk_row
 from lib.services.customer_view import customer_view
 from lib.store.cases import CASE_STATUSES
 from lib.web.console import responses
@@ -37,7 +37,9 @@ def customer_page(desk: Desk, customer_id: str) -> func.HttpResponse:
     names.subscriptions(customer_id)  # lists them from Partner Center the first time the customer is opened
     view = customer_view(customer_id, ledger=context.ledger, accounts=context.accounts, policy=context.policy,
                          as_of=desk.now, subscriptions=context.subscriptions, actions=context.actions, entries=50)
-    return desk.page("customer.html", customer=view, company=company,
+    account = context.accounts.get(customer_id)
+    standing = at_risk_row(account, context.policy, desk.now, company) if account else None
+    return desk.page("customer.html", customer=view, company=company, standing=standing,
                      cases=[c.as_json() for c in context.cases.for_customer(customer_id)],
                      payers=context.payers.registered(customer_id).as_json(),
                      done=desk.req.params.get("done", ""), hold_kinds=("promise_to_pay", "exemption"))
