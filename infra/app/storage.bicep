@@ -25,6 +25,7 @@ var tableNames = [
   'runs'
   'payers'
   'transfers'
+  'companies'
 ]
 var queueNames = [
   serviceRequestsQueue
