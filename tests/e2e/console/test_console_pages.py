@@ -47,6 +47,7 @@ def test_filtering_by_stage_swaps_the_rows_in_place(page: Page, console: Console
     expect(row(page, late)).to_be_visible()
     expect(page).to_have_url(re.compile(r"stage=suspension"))
     page.select_option("select[name=sort]", "overdue")
+    expect(page).to_have_url(re.compile(r"sort=overdue"))  # htmx pushes the URL once the new rows are in
     amounts = page.locator("#at-risk-rows tr td.num:nth-child(3)").all_inner_texts()
     values = [int(a.replace("¥", "").replace(",", "").replace(".", "")) for a in amounts]
     assert values == sorted(values, reverse=True)
