@@ -96,6 +96,7 @@ def test_signing_in_with_the_code_sets_a_strict_cookie_and_drops_the_code(page: 
     assert session[0]["httpOnly"] and session[0]["sameSite"] == "Strict"
     assert console.host.function_key not in session[0]["value"]
     assert page.evaluate("document.cookie") == ""  # nothing of the session is readable by script
+    assert console.host.function_key not in page.content()
     expect(page.locator("article.policy h1")).to_be_visible()
 
 
