@@ -27,7 +27,6 @@ from lib.web.console.access import (
     Visitor,
     check_write,
     identify,
-    key_matches,
     same_origin_or_absent,
 )
 from lib.web.console.i18n import LANGUAGES, choose_language, translator
@@ -37,17 +36,14 @@ from lib.web.console.session import (
     LANG_COOKIE,
     SESSION_COOKIE,
     cookies,
-    new_session,
-    session_key,
     set_cookie,
-    sign_session,
 )
+from lib.web.console.sign_in import BASE, is_secure, login_page, sign_in
 from lib.web.endpoint import problem_for
 from lib.web.operator_auth import easy_auth_enabled
 from lib.web.problems import ProblemError, problem_response
 
 log = logging.getLogger("csp_guard.console")
-BASE = "/api/console"
 MAX_FORM_BYTES = 64 * 1024
 # The pages in the navigation, in order: (path under BASE, message key). A new page is one more entry.
 NAV: list[tuple[str, str]] = [("", "nav.at_risk"), ("/cases", "nav.cases"), ("/unmatched", "nav.unmatched"),
@@ -75,7 +71,7 @@ class Desk:
         body = render(template, **self._common(), **context)
         cookie = None
         if self.visitor.csrf_cookie_missing:
-            cookie = set_cookie(CSRF_COOKIE, self.visitor.csrf, secure=_secure(self.req))
+            cookie = set_cookie(CSRF_COOKIE, self.visitor.csrf, secure=is_secure(self.req))
         return responses.html(body, status=status, cookie=cookie)
 
     def _common(self) -> dict[str, Any]:
@@ -136,28 +132,6 @@ def read_form(req: func.HttpRequest) -> dict[str, str]:
         raise ProblemError(400, "the form is not URL-encoded UTF-8", problem="invalid-body") from None
 
 
-def sign_in(req: func.HttpRequest, presented: str | None, actor_name: str, next_path: str, lang: str,
-            now: datetime) -> func.HttpResponse:
-    """Checks the development key once and trades it for a session cookie; the key is not kept anywhere."""
-    settings = get_settings()
-    if easy_auth_enabled() or not settings.function_key:
-        raise ConsoleClosed("sign-in with a key is for development machines; in Azure, Entra ID signs you in")
-    if not key_matches(presented, settings.function_key):
-        return _login_page(req, lang, next_path, wrong=True)
-    session = new_session(f"key:{actor_name or 'console'}"[:128], now)
-    cookie = set_cookie(SESSION_COOKIE, sign_session(session, session_key(settings.function_key)),
-                        secure=_secure(req), max_age=int((session.expires - now).total_seconds()))
-    return responses.redirect(safe_next(next_path), cookie=cookie)
-
-
-def safe_next(path: str | None) -> str:
-    """Only a console path: never an open redirect to another site."""
-    if not path or not path.startswith(BASE) or path.startswith("//") or "\\" in path:
-        return BASE
-    parts = urlsplit(path)
-    return path if not parts.scheme and not parts.netloc else BASE
-
-
 def _run(name: str, req: func.HttpRequest,
          call: Callable[[str, datetime], func.HttpResponse]) -> func.HttpResponse:
     incoming = header(req.headers, "x-correlation-id")
@@ -173,7 +147,7 @@ def _run(name: str, req: func.HttpRequest,
 
 def _failure(req: func.HttpRequest, exc: Exception, lang: str, correlation_id: str) -> func.HttpResponse:
     if isinstance(exc, NotSignedIn) and _wants_html(req):
-        return _login_page(req, lang, _path(req.url, with_query=True))
+        return login_page(req, lang, _path(req.url, with_query=True))
     problem = _problem(exc)
     if problem.status >= 500:
         log.warning("console request failed: %s", exc, exc_info=problem.problem == "internal-error")
@@ -211,18 +185,11 @@ def _switch_language(req: func.HttpRequest) -> func.HttpResponse:
         raise ProblemError(400, f"lang must be one of {', '.join(LANGUAGES)}", problem="invalid-query",
                            field="lang")
     return responses.redirect(_without(req, "lang"),
-                              cookie=set_cookie(LANG_COOKIE, lang, secure=_secure(req), max_age=365 * 86400))
+                              cookie=set_cookie(LANG_COOKIE, lang, secure=is_secure(req), max_age=365 * 86400))
 
 
 def _sign_in_with_code(req: func.HttpRequest, lang: str, now: datetime) -> func.HttpResponse:
     return sign_in(req, req.params.get("code"), "console", _without(req, "code"), lang, now)
-
-
-def _login_page(req: func.HttpRequest, lang: str, next_path: str, *, wrong: bool = False) -> func.HttpResponse:
-    t = translator(lang)
-    body = render("login.html", lang=lang, t=t, base=BASE, next_path=safe_next(next_path), wrong=wrong,
-                  other_lang=next(x for x in LANGUAGES if x != lang))
-    return responses.html(body, status=401)
 
 
 def _without(req: func.HttpRequest, name: str) -> str:
@@ -238,10 +205,6 @@ def _path(url: str, *, with_query: bool = False) -> str:
 
 def _wants_html(req: func.HttpRequest) -> bool:
     return "text/html" in (header(req.headers, "accept") or "")
-
-
-def _secure(req: func.HttpRequest) -> bool:
-    return urlsplit(req.url).scheme == "https" or header(req.headers, "x-forwarded-proto") == "https"
 
 
 def _named(endpoint: Callable[[func.HttpRequest], func.HttpResponse],
@@ -270,6 +233,6 @@ def logout_endpoint(req: func.HttpRequest) -> func.HttpResponse:
     def call(lang: str, now: datetime) -> func.HttpResponse:
         visitor = _visitor(req, now)
         check_write(visitor, read_form(req).get("csrf"), req.headers)
-        return responses.redirect(BASE, cookie=set_cookie(SESSION_COOKIE, "", secure=_secure(req), max_age=0))
+        return responses.redirect(BASE, cookie=set_cookie(SESSION_COOKIE, "", secure=is_secure(req), max_age=0))
 
     return _run("console_logout", req, call)

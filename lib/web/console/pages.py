@@ -16,7 +16,8 @@ from lib.services.customer_view import customer_view
 from lib.store.cases import CASE_STATUSES
 from lib.web.console import responses
 from lib.web.console.assets import assets
-from lib.web.console.desk import BASE, Desk, safe_next
+from lib.web.console.desk import Desk
+from lib.web.console.sign_in import BASE, safe_next
 from lib.web.problems import ProblemError
 
 

@@ -21,7 +21,8 @@ from lib.http_basics import header
 SESSION_COOKIE = "cspguard_session"
 CSRF_COOKIE = "cspguard_csrf"  # double-submit token where Easy Auth signs the operator in
 LANG_COOKIE = "cspguard_lang"
-COOKIE_PATH = "/api/console"
+CONSOLE_PATH = "/api/console"  # the Functions host's route prefix (host.json) and the console's routes
+COOKIE_PATH = CONSOLE_PATH
 SESSION_LIFETIME = timedelta(hours=12)
 _CONTEXT = b"csp-guard console session v1"
 

@@ -17,8 +17,8 @@ from lib.web.console.access import (
     check_write,
     identify,
 )
-from lib.web.console.desk import safe_next
 from lib.web.console.session import new_session, read_session, session_key, set_cookie, sign_session
+from lib.web.console.sign_in import safe_next
 from lib.web.operator_auth import Actor
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
