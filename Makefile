@@ -23,10 +23,11 @@ $(NODE_STAMP): package.json
 	@touch $@
 
 # The console's browser tests drive Debian's Chromium through Playwright, which never downloads a browser here.
-# These machines run as root, so apt installs it when it is missing; otherwise this costs one `command -v`.
+# apt installs it when it is missing (as root, else through sudo); otherwise this costs one `command -v`.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 	@command -v chromium >/dev/null
 
 run: install
