@@ -48,3 +48,11 @@ def test_no_template_has_inline_script_or_style():
         text = path.read_text(encoding="utf-8")
         assert "<script>" not in text and "<style" not in text and " style=" not in text, path.name
         assert not re.search(r"\son[a-z]+\s*=", text), path.name  # no event-handler attributes
+
+
+def test_make_run_prints_the_console_url_with_the_dev_key():
+    from lib.local_stack import APP_PORT, console_url
+
+    assert console_url({"CSPGUARD_FUNCTION_KEY": "local-dev-key"}) == (
+        f"http://127.0.0.1:{APP_PORT}/api/console?code=local-dev-key")
+    assert console_url({"CSPGUARD_FUNCTION_KEY": "a&b=c"}).endswith("?code=a%26b%3Dc")
