@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install run test lint typecheck pytest bench clean
+.PHONY: install run test lint typecheck pytest bench clean chromium
 
-install: $(PY_STAMP) $(NODE_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) chromium
 
 $(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,14 @@ $(NODE_STAMP): package.json
 	@test -x node_modules/.bin/azurite
 	@test -x node_modules/.bin/maildev
 	@touch $@
+
+# The console's browser tests drive Debian's Chromium through Playwright, which never downloads a browser here.
+# apt installs it when it is missing (as root, else through sudo); otherwise this costs one `command -v`.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@command -v chromium >/dev/null
 
 run: install
 	$(BIN)/python -m lib.local_stack

@@ -20,6 +20,9 @@ from lib.partner_center.webhook_certificates import WebhookCertificates
 from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
 from lib.services.assign_unmatched import UnmatchedAssignment
 from lib.services.collections import CollectionsEnforcer
+from lib.services.console_at_risk import at_risk_ids
+from lib.services.console_desk import DeskActions
+from lib.services.customer_names import CustomerNames
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
 from lib.services.import_statement import StatementImport
@@ -42,6 +45,7 @@ from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
 from lib.store.bank_transfers import TransferLog
 from lib.store.cases import Cases
+from lib.store.companies import Companies
 from lib.store.contacts import ContactBook
 from lib.store.leases import CustomerLocks, Leases
 from lib.store.ledger import LedgerBook
@@ -217,7 +221,8 @@ class AppContext:
 
     def reconciler(self) -> Reconciler:
         return Reconciler(self.partner_center, self.suspension(), self.actions, self.subscriptions, self.runs,
-                          cases=self.cases, service_requests=self.partner_center, alerts=self.ops_alerts)
+                          cases=self.cases, service_requests=self.partner_center, alerts=self.ops_alerts,
+                          refresh_names=self.refresh_customer_names)
 
     def ingestion(self) -> LedgerIngestion:
         enforcers: list[CollectionsEnforcer] = []
@@ -301,6 +306,18 @@ class AppContext:
 
     def notice_alert(self) -> Alert:
         return self.ops_alerts.raise_alert
+
+    def customer_names(self) -> CustomerNames:
+        return CustomerNames(Companies(self.tables.table("companies")), self.partner_center, self.subscriptions)
+
+    def refresh_customer_names(self) -> list[str]:
+        """Reconcile's step: company names of every customer, subscriptions of those at risk."""
+        return self.customer_names().refresh(at_risk_ids(self.accounts, self.policy, self.clock()))
+
+    def desk_actions(self) -> DeskActions:
+        return DeskActions(unmatched=self.unmatched, assignment=self.unmatched_assignment, actions=self.actions,
+                           cases=self.cases, suspension=self.suspension, accounts=self.accounts, ledger=self.ledger,
+                           policy=self.policy)
 
 
 _context: AppContext | None = None

@@ -97,7 +97,17 @@ def seed_demo(args: argparse.Namespace) -> int:
 
     recorded = seed_demo_book(get_context().ingestion(), today=datetime.now(UTC))
     print(f"seed-demo: {recorded} billing events recorded for the sandbox's demo customers")
+    _seed_console_demo()
     return 0
+
+
+def _seed_console_demo() -> None:
+    from lib.app_context import get_context
+    from lib.services.console_demo import seed_console_demo
+
+    context = get_context()
+    added = seed_console_demo(context.ingestion(), context.unmatched, context.cases, today=datetime.now(UTC))
+    print(f"seed-demo: {added} unmatched transfers and cases added for the console")
 
 
 def pc_webhooks(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from lib.azurite_process import AzuriteError, connection_string, start_azurite, wait_for_port
 from lib.http_basics import is_loopback_url
@@ -51,6 +52,10 @@ def local_environment(mail: MailCatcher | None = None) -> dict[str, str]:
     for name, value in defaults.items():
         env.setdefault(name, value)
     return env
+
+
+def console_url(env: dict[str, str]) -> str:
+    return f"http://127.0.0.1:{APP_PORT}/api/console?code={quote(env['CSPGUARD_FUNCTION_KEY'], safe='')}"
 
 
 def main() -> int:
@@ -97,6 +102,8 @@ csp-guard is running:
   Azurite    tables :{AZURITE_PORTS[2]}, queues :{AZURITE_PORTS[1]}, blobs :{AZURITE_PORTS[0]} (in memory)
   inbox      {inbox}
   function key for operator routes: {env['CSPGUARD_FUNCTION_KEY']}  (header x-functions-key)
+  console    {console_url(env)}
+             (the collections desk: the code is traded for a session cookie and dropped from the address)
 Ctrl-C stops all of them.
 """, flush=True)
         _wait(children)

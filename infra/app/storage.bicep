@@ -28,6 +28,7 @@ var tableNames = [
   'transfers'
   'notices'
   'contacts'
+  'companies'
 ]
 var queueNames = [
   serviceRequestsQueue

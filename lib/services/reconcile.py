@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -60,8 +61,10 @@ class ReconcileReport:
 class Reconciler:
     def __init__(self, partner_center: SubscriptionsPort, suspension: SuspensionService, actions: Actions,
                  subscriptions: Subscriptions, runs: RunLog, cases: Cases | None = None,
-                 service_requests: ServiceRequestReader | None = None, alerts: OpsAlerts | None = None) -> None:
+                 service_requests: ServiceRequestReader | None = None, alerts: OpsAlerts | None = None,
+                 refresh_names: Callable[[], list[str]] | None = None) -> None:
         self._alerts = alerts or LoggingOpsAlerts()
+        self._refresh_names = refresh_names  # company names and at-risk subscriptions (customer_names.py)
         self._cases = cases
         self._service_requests = service_requests
         self._pc = partner_center
@@ -81,6 +84,7 @@ class Reconciler:
                 self._compare_with_partner_center(report)
             if self._cases is not None:
                 self._sync_service_requests(report)
+            report.errors.extend(self._refresh_names() if self._refresh_names is not None else [])
         except Exception as exc:
             report.errors.append(f"reconcile aborted: {type(exc).__name__}: {exc}")
             status = "failed"

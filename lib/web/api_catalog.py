@@ -214,3 +214,47 @@ OPERATIONS: list[Operation] = [
               responses={"200": "what is stored (empty lists when nothing is)", "400": "malformed customer id"}),
     *NOTICE_OPERATIONS,
 ]
+
+# The console (lib/web/console): HTML pages and form posts for a browser. Anonymous to the host, because a browser
+# never holds a function key; the console itself requires Easy Auth's operator role (Azure) or the development key
+# (a signed session cookie), and a script may send x-functions-key. Errors are problem+json unless HTML is accepted.
+CONSOLE_PAGE = {"200": "the page (text/html)", "401": "not signed in (a browser gets the sign-in form)",
+                "403": "no operator role, or the console is closed"}
+CONSOLE_FORM = {"303": "done; redirects to the page", "400": "a bad field (names it)",
+                "401": "not signed in", "403": "the session's token is missing or wrong, or another origin",
+                "404": "no such customer, case or event", "409": "already done otherwise"}
+OPERATIONS += [
+    Operation("GET", "console", "consoleAtRisk", "Console: customers at risk, filtered (stage) and sorted "
+              "(sort=days|overdue|name); with HX-Request only the rows", "operator",
+              query=(("stage", "a stage of the policy"), ("sort", "days (default), overdue or name"),
+                     ("lang", "zh-CN or en: sets the language cookie and redirects"),
+                     ("code", "the development key, once: sets the session cookie and redirects without it")),
+              responses=CONSOLE_PAGE),
+    Operation("GET", "console/customers/{customer_id}", "consoleCustomer",
+              "Console: one customer (ledger, actions, subscriptions, hold, cases, payers)", "operator",
+              responses={**CONSOLE_PAGE, "400": "malformed customer id", "404": "unknown customer"}),
+    Operation("POST", "console/customers/{customer_id}/hold", "consoleHold",
+              "Console form: set a hold (kind, until, note) or end it (end=1)", "operator", responses=CONSOLE_FORM),
+    Operation("GET", "console/cases", "consoleCases", "Console: fraud and misuse cases", "operator",
+              query=(("status", "open, reported, resolved or confirmed"),), responses=CONSOLE_PAGE),
+    Operation("POST", "console/cases/{customer_id}/{case_id}/resolve", "consoleResolveCase",
+              "Console form: resolve a case (outcome cleared|confirmed, note)", "operator", responses=CONSOLE_FORM),
+    Operation("GET", "console/unmatched", "consoleUnmatched", "Console: payments waiting for a customer", "operator",
+              responses=CONSOLE_PAGE),
+    Operation("POST", "console/unmatched/{provider}/{event_id}/assign", "consoleAssignUnmatched",
+              "Console form: assign an unmatched payment to a customer (customer_id, note)", "operator",
+              responses=CONSOLE_FORM),
+    Operation("GET", "console/policy", "consolePolicy", "Console: the published collections policy", "operator",
+              responses=CONSOLE_PAGE),
+    Operation("GET", "console/login", "consoleLoginForm", "Console: the sign-in form (development key)",
+              "operator", responses={"303": "signed in already", "401": "the form"}),
+    Operation("POST", "console/login", "consoleLogin",
+              "Console form: sign in with the development key (key, name, next)", "anonymous",
+              responses={"303": "signed in: session cookie set", "401": "wrong key: the form again",
+                         "403": "the console is closed, or another origin"}),
+    Operation("POST", "console/logout", "consoleLogout", "Console form: sign out", "operator",
+              responses={"303": "signed out", "403": "the session's token is missing or wrong"}),
+    Operation("GET", "console/static/{asset}", "consoleAsset",
+              "Console static file by fingerprinted name (Cache-Control immutable, ETag)", "anonymous",
+              responses={"200": "the file", "304": "not modified", "404": "no such file"}),
+]

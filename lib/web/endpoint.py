@@ -89,6 +89,15 @@ def register_error(exc_type: type[Exception], status: int, problem: str, extensi
     _ERROR_MAP.insert(0, (exc_type, status, problem, extensions))
 
 
+def problem_for(exc: Exception) -> ProblemError | None:
+    """The problem a named exception maps to (None for an unexpected one), for front ends other than the JSON
+    routes (the console renders it as a page)."""
+    for exc_type, status, problem, extensions in _ERROR_MAP:
+        if isinstance(exc, exc_type):
+            return ProblemError(status, str(exc), problem=problem, **extensions(exc))
+    return None
+
+
 def public_endpoint(handler: PublicHandler) -> PublicHandler:
     def endpoint(req: func.HttpRequest) -> func.HttpResponse:
         def call() -> func.HttpResponse:

@@ -1,0 +1,55 @@
+"""One Jinja2 environment for the console: autoescaping on for every template, undefined names are errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from lib.domain.money import MINOR_UNIT_EXPONENT, format_amount
+from lib.web.console.assets import asset_url
+
+TEMPLATES = Path(__file__).with_name("templates")
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def money(amount: int | None, currency: str | None = "CNY") -> str:
+    """¥12,345.67 for CNY; other currencies as 12,345.67 USD. Amounts are minor units, never floats."""
+    if amount is None:
+        return "—"
+    code = currency or "CNY"
+    text = format_amount(amount, code)
+    if code == "CNY" and MINOR_UNIT_EXPONENT.get(code) == 2:
+        sign = "-" if amount < 0 else ""
+        return f"{sign}¥{text.removeprefix('-').removesuffix(' CNY')}"
+    return text
+
+
+def local_time(value: str | datetime | None, zone: ZoneInfo = LOCAL_ZONE) -> str:
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def iso_date(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["money"] = money
+    env.filters["local_time"] = local_time
+    env.filters["iso_date"] = iso_date
+    env.globals["asset_url"] = asset_url
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
