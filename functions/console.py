@@ -11,6 +11,7 @@ import azure.functions as func
 
 from lib.web.console import pages
 from lib.web.console.desk import Desk, console_page, console_write, login_endpoint, logout_endpoint
+from lib.web.endpoint import public_endpoint
 
 bp = func.Blueprint()
 ANONYMOUS = func.AuthLevel.ANONYMOUS
@@ -81,5 +82,6 @@ def console_logout(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.route(route="console/static/{asset}", methods=["GET"], auth_level=ANONYMOUS)
+@public_endpoint
 def console_static(req: func.HttpRequest) -> func.HttpResponse:
     return pages.static_asset(req)
