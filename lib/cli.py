@@ -11,6 +11,7 @@ import logging
 import secrets
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
 
 from lib import cli_notices, cli_operations
 from lib.domain.policy_file import PolicyError
@@ -73,13 +74,31 @@ def _import_payments(args: argparse.Namespace) -> int:
         raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
     with handle:
         report = import_payments(handle, context.ingestion(), skip_bad=args.skip_bad, progress=_progress_bar())
+    return _import_outcome(args.file, report)
+
+
+class ImportOutcome(Protocol):
+    @property
+    def errors(self) -> Sequence[object]: ...
+
+    @property
+    def failures(self) -> Sequence[object]: ...
+
+    @property
+    def imported(self) -> bool: ...
+
+    def lines(self) -> list[str]: ...
+
+
+def _import_outcome(source: str, report: ImportOutcome) -> int:
+    """What an import tells the operator: every bad row (nothing imported unless --skip-bad), then what it did."""
     for error in report.errors:
-        print(f"{args.file}:{error}", file=sys.stderr)
+        print(f"{source}:{error}", file=sys.stderr)
     if not report.imported:
-        raise CliError(f"{len(report.errors)} problem(s) in {args.file}; nothing imported "
+        raise CliError(f"{len(report.errors)} problem(s) in {source}; nothing imported "
                        "(fix the rows, or pass --skip-bad to import the good ones)")
     for failure in report.failures:
-        print(f"{args.file}:{failure}", file=sys.stderr)
+        print(f"{source}:{failure}", file=sys.stderr)
     print(*report.lines(), sep="\n")
     return EXIT_FAILURE if report.failures else 0
 
@@ -101,15 +120,7 @@ def _import_statement(args: argparse.Namespace) -> int:
     with _statement_progress() as progress:
         report = get_context().statement_import().run(data, args.format, source=args.file, skip_bad=args.skip_bad,
                                                       invoice_pattern=pattern, progress=progress)
-    for error in report.errors:
-        print(f"{args.file}:{error}", file=sys.stderr)
-    if not report.imported:
-        raise CliError(f"{len(report.errors)} problem(s) in {args.file}; nothing imported "
-                       "(fix the rows, or pass --skip-bad to import the good ones)")
-    for failure in report.failures:
-        print(f"{args.file}:{failure}", file=sys.stderr)
-    print(*report.lines(), sep="\n")
-    return EXIT_FAILURE if report.failures else 0
+    return _import_outcome(args.file, report)
 
 
 @contextlib.contextmanager
