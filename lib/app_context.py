@@ -191,13 +191,13 @@ class AppContext:
                         self.partner_center, self.write_gate(), self.cases, self.service_requests,
                         CustomerLocks(self.leases), self.actions, self.subscriptions,
                         topic_id=self.settings.partner_center.service_request_topic_id,
-                        agent_locale=self.settings.partner_center.agent_locale)
+                        agent_locale=self.settings.partner_center.agent_locale, alerts=self.ops_alerts)
         return self._service_requests_service
 
     def fraud_detection(self) -> FraudDetection:
         return FraudDetection(self.policy, self.partner_center, self.cases, self.ledger, self.suspension(),
                               self.service_requests_service(),
-                              usage_history=UsageHistory(self.tables.table("accounts")))
+                              usage_history=UsageHistory(self.tables.table("accounts")), alerts=self.ops_alerts)
 
     def default_budgets(self) -> DefaultBudgets:
         return DefaultBudgets(self.policy, self.partner_center, self.write_gate(), self.actions)

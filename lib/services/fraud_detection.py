@@ -33,6 +33,7 @@ from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.errors import NotFoundError, PartnerCenterError
 from lib.partner_center.json_fields import parse_time
 from lib.partner_center.models import FraudEvent, UsageSummary
+from lib.services.ops_alerts import LoggingOpsAlerts, OpsAlerts
 from lib.services.prevention_budgets import DefaultBudgets, onboarded_at
 from lib.services.service_request_text import rule_phrase
 from lib.services.service_requests import ServiceRequestService
@@ -74,8 +75,9 @@ class FraudReport:
 class FraudDetection:
     def __init__(self, policy: CollectionsPolicy, partner_center: PartnerCenterClient, cases: Cases,
                  ledger: LedgerBook, suspension: SuspensionService, service_requests: ServiceRequestService,
-                 *, usage_history: UsageHistory | None = None) -> None:
+                 *, usage_history: UsageHistory | None = None, alerts: OpsAlerts | None = None) -> None:
         self._usage_history = usage_history
+        self._alerts = alerts or LoggingOpsAlerts()
         self._policy = policy
         self._pc = partner_center
         self._cases = cases
@@ -147,6 +149,13 @@ class FraudDetection:
             report.proposed += int(action.status == "proposed")
             if action.status == "withheld":
                 log.warning("fraud suspension of %s withheld by ENFORCEMENT_PAUSED", customer_id)
+                self._alerts.raise_alert("suspension_withheld", f"fraud suspension of {customer_id} withheld by "
+                                         "the kill switch (ENFORCEMENT_PAUSED)",
+                                         {"customer_id": customer_id, "case_id": case.case_id, "reason": "fraud"})
+            elif action.status == "confirmed":
+                self._alerts.raise_alert("suspension_made", f"{customer_id} suspended for fraud (case {case.case_id})",
+                                         {"customer_id": customer_id, "case_id": case.case_id, "reason": "fraud",
+                                          "action_id": action.action_id})
         if request and case.service_request_id is None:
             verdict = self._service_requests.request(case, asker=Asker.AUTOMATIC, actor=source,
                                                      correlation_id=correlation_id)
@@ -183,10 +192,15 @@ class FraudDetection:
         if open_case is None:
             report.cases_opened += 1
             top = max(findings, key=lambda f: {"low": 1, "medium": 2, "high": 3}[f.severity])
-            return self._cases.open(
+            opened = self._cases.open(
                 customer_id, reason="fraud", title=f"Suspected fraud: {rule_phrase(top.rule_id)}",
                 description="\n".join(f"[{f.severity}] {f.evidence}" for f in findings),
                 severity=request_severity(findings), source=source, findings=payload, event_ids=event_ids)
+            self._alerts.raise_alert("fraud_case_opened", f"fraud case {opened.case_id} opened for {customer_id}: "
+                                     f"{rule_phrase(top.rule_id)}",
+                                     {"customer_id": customer_id, "case_id": opened.case_id, "source": source,
+                                      "rules": sorted({f.rule_id for f in findings})})
+            return opened
         updated = dataclasses.replace(
             open_case, findings=(*open_case.findings, *payload), event_ids=open_case.event_ids | set(event_ids),
             description=open_case.description + "\n" + "\n".join(f"[{f.severity}] {f.evidence}" for f in findings))

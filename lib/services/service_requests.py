@@ -28,6 +28,7 @@ from typing import Any
 from lib.domain.event_fields import EventValidationError, customer_id_field
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.errors import NotFoundError, PartnerCenterError
+from lib.services.ops_alerts import LoggingOpsAlerts, OpsAlerts
 from lib.services.service_request_text import (
     RequestFacts,
     concerned_subscriptions,
@@ -109,8 +110,10 @@ def parse_message(body: bytes) -> ServiceRequestMessage:
 class ServiceRequestService:
     def __init__(self, partner_center: PartnerCenterClient, gate: WriteGate, cases: Cases, queue: MessageQueue,
                  locks: CustomerLocks, actions: Actions, subscriptions: Subscriptions, *, topic_id: str | None,
-                 agent_locale: str, after_post: Callable[[str], None] | None = None) -> None:
+                 agent_locale: str, after_post: Callable[[str], None] | None = None,
+                 alerts: OpsAlerts | None = None) -> None:
         self._pc = partner_center
+        self._alerts = alerts or LoggingOpsAlerts()
         self._gate = gate
         self._cases = cases
         self._queue = queue
@@ -237,11 +240,11 @@ class ServiceRequestService:
                 case = fresh
         else:
             raise ConcurrencyConflict(f"case {case.case_id} kept changing while recording its manual report")
-        # An operator must act: an alert, not a quiet log line (lib/services/ops_alerts.py takes it over on merge).
-        log.error("alert: service request for case %s of customer %s needs a manual report to 21Vianet: %s",
-                  case.case_id, case.customer_id, exc, extra={"alert": NEEDS_MANUAL_REPORT, "case_id": case.case_id,
-                                                              "customer_id": case.customer_id,
-                                                              "ms_request_id": exc.request_id})
+        # An operator must act: an alert, not a quiet log line.
+        self._alerts.raise_alert(NEEDS_MANUAL_REPORT, f"service request for case {case.case_id} of customer "
+                                 f"{case.customer_id} needs a manual report to 21Vianet (Partner Center answered "
+                                 f"{exc.status})", {"case_id": case.case_id, "customer_id": case.customer_id,
+                                                    "ms_request_id": exc.request_id})
         return saved
 
     def _record(self, case: Case, request_id: str, status: str) -> Case:
