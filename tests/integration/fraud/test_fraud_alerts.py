@@ -8,8 +8,8 @@ from tests.integration.fraud.test_fraud_poll import MINER, seed_miner
 pytestmark = pytest.mark.integration
 
 
-def record_alerts() -> list[tuple[str, str, dict]]:
-    raised: list[tuple[str, str, dict]] = []
+def record_alerts() -> list[tuple[str, str, dict[str, object]]]:
+    raised: list[tuple[str, str, dict[str, object]]] = []
     get_context().ops_alert = lambda kind, summary, details: raised.append((kind, summary, details))
     return raised
 
