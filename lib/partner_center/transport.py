@@ -7,10 +7,12 @@ this."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -172,8 +174,9 @@ def _body(response: requests.Response, request_id: str, correlation_id: str) -> 
     if not response.content:
         return {}
     try:
-        return response.json()
-    except ValueError:
+        # Amounts (totalCost, budget) stay exact: JSON numbers with a fraction are read as Decimal, never float.
+        return json.loads(response.content, parse_float=Decimal)
+    except (ValueError, RecursionError):
         raise UnreadableAnswerError(f"Partner Center answered {response.status_code} with a body that is not JSON",
                                     status=response.status_code, request_id=request_id,
                                     correlation_id=correlation_id) from None
