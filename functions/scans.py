@@ -36,6 +36,12 @@ def reconcile(timer: func.TimerRequest) -> None:
     _timer("reconcile", timer, lambda cid: get_context().reconciler().run(correlation_id=cid).counts())
 
 
+@bp.timer_trigger(schedule="%FULL_SWEEP_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def full_sweep(timer: func.TimerRequest) -> None:
+    _timer("full_sweep", timer,
+           lambda cid: get_context().full_sweep().run(datetime.now(UTC), correlation_id=cid).counts())
+
+
 def _timer(job: str, timer: func.TimerRequest, run: Callable[[str], dict[str, Any]]) -> None:
     with invocation_context(job) as correlation_id:
         if timer.past_due:

@@ -17,20 +17,24 @@ from lib.domain.summary import LedgerSummary
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.factory import build_client
 from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
+from lib.services.agenda_filing import AgendaFiling
 from lib.services.assign_unmatched import UnmatchedAssignment
 from lib.services.collections import CollectionsEnforcer
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
+from lib.services.full_sweep import FullSweep
 from lib.services.import_statement import StatementImport
 from lib.services.ingest_event import LedgerIngestion
 from lib.services.partner_center_events import PartnerCenterEvents
 from lib.services.payers import PayerDirectory
 from lib.services.reconcile import Reconciler
+from lib.services.scan_agenda import AgendaScan, RowSource
 from lib.services.service_requests import ServiceRequestService
 from lib.services.suspension import SuspensionService
 from lib.settings import Settings, get_settings
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
+from lib.store.agenda import Agenda
 from lib.store.bank_transfers import TransferLog
 from lib.store.cases import Cases
 from lib.store.leases import CustomerLocks, Leases
@@ -105,7 +109,8 @@ class AppContext:
         if self._accounts is None:
             with self._lock:
                 if self._accounts is None:
-                    self._accounts = Accounts(self.tables.table("accounts"))
+                    self._accounts = Accounts(self.tables.table("accounts"),
+                                              on_hold_change=lambda cid: self.agenda_filing().after_event(cid))
         return self._accounts
 
     @property
@@ -146,9 +151,25 @@ class AppContext:
         return CollectionsEnforcer(self.policy, self.ledger, self.accounts, self.actions, self.suspension(),
                                    paused=self.settings.enforcement_paused, clock=self.clock)
 
-    def delinquency_scan(self) -> DelinquencyScan:
+    def full_scan(self, rows: RowSource | None = None) -> DelinquencyScan:
+        """The scan's decide-and-act step over `rows` (default: the whole index)."""
         return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,
-                               ScanSettings(max_suspensions=self.settings.max_suspensions_per_run))
+                               ScanSettings(max_suspensions=self.settings.max_suspensions_per_run), rows=rows)
+
+    def delinquency_scan(self) -> AgendaScan:
+        """The daily scan (timer, `POST /api/scan`, CLI): the accounts the agenda names up to the scan's date."""
+        return AgendaScan(self.policy, self.accounts, self.agenda, self.agenda_filing(), self.full_scan, self.runs,
+                          Watermarks(self.tables.table("runs")))
+
+    def full_sweep(self) -> FullSweep:
+        return FullSweep(self.policy, self.accounts, self.agenda_filing(), self.full_scan, self.runs)
+
+    @property
+    def agenda(self) -> Agenda:
+        return Agenda(self.tables.table("agenda"))
+
+    def agenda_filing(self) -> AgendaFiling:
+        return AgendaFiling(lambda: self.policy, self.accounts, self.agenda, lambda: self.clock())
 
     @property
     def cases(self) -> Cases:
@@ -194,9 +215,12 @@ class AppContext:
         def after_record(customer_id: str, summary: LedgerSummary, row: AccountRow) -> None:
             # Built on first use, not with the ingestion: the policy it loads must never stop a fact being
             # recorded (LedgerIngestion marks the customer for the next scan when it cannot load).
-            if not enforcers:
-                enforcers.append(self.enforcer())
-            enforcers[0].after_payment(customer_id, summary, row, actor="payment")
+            try:
+                if not enforcers:
+                    enforcers.append(self.enforcer())
+                enforcers[0].after_payment(customer_id, summary, row, actor="payment")
+            finally:
+                self.agenda_filing().after_event(customer_id)  # files ASAP itself when the policy will not load
 
         return LedgerIngestion(self.ledger, self.accounts, self.unmatched, after_record=after_record)
 

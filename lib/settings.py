@@ -94,6 +94,9 @@ class Settings:
     function_key: str | None = field(default=None, repr=False)
     wechatpay: WeChatPaySettings | None = None
     alipay: AlipaySettings | None = None
+    full_sweep_schedule: str = "0 0 2 * * 0"
+    fraud_poll_call_budget: int = 300
+    fraud_usage_max_age_hours: int = 24
 
     @property
     def enforcing(self) -> bool:
@@ -162,6 +165,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         function_key=reader.optional("CSPGUARD_FUNCTION_KEY"),
         wechatpay=_wechatpay(reader),
         alipay=_alipay(reader),
+        full_sweep_schedule=reader.schedule("FULL_SWEEP_SCHEDULE", "0 0 2 * * 0"),
+        fraud_poll_call_budget=reader.integer("FRAUD_POLL_CALL_BUDGET", 300, minimum=1),
+        fraud_usage_max_age_hours=reader.integer("FRAUD_USAGE_MAX_AGE_HOURS", 24, minimum=1),
     )
 
 

@@ -25,6 +25,7 @@ var tableNames = [
   'runs'
   'payers'
   'transfers'
+  'agenda'
 ]
 var queueNames = [
   serviceRequestsQueue

@@ -40,6 +40,7 @@ def setting_defaults(settings: Settings) -> dict[str, str]:
         "FRAUD_POLL_SCHEDULE": settings.fraud_poll_schedule,
         "RECONCILE_SCHEDULE": settings.reconcile_schedule,
         "SERVICE_REQUESTS_QUEUE": settings.service_requests_queue,
+        "FULL_SWEEP_SCHEDULE": settings.full_sweep_schedule,
     }
 
 

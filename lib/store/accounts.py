@@ -12,7 +12,7 @@ import hashlib
 import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -49,6 +49,7 @@ class AccountRow:
     # A fact was recorded but could not be re-evaluated at once (e.g. the policy would not load): the next scan
     # acts on this customer whatever its stage, and its decision clears the mark.
     reevaluate: bool = False
+    agenda_date: str | None = None  # the `agenda` partition the customer is filed under (lib/store/agenda.py)
 
     def enforcing(self, now: datetime) -> bool:
         return self.enforcing_until is not None and self.enforcing_until > now
@@ -59,7 +60,9 @@ class Accounts:
     steady state is one conditional write per event; any other writer changes the ETag and forces a re-read, which
     is also how an ingesting process learns that a scan has marked or suspended the customer."""
 
-    def __init__(self, table: Table, *, cache_size: int = 8192) -> None:
+    def __init__(self, table: Table, *, cache_size: int = 8192,
+                 on_hold_change: Callable[[str], object] | None = None) -> None:
+        self._on_hold_change = on_hold_change  # re-files the customer on the scan's agenda
         self._table = table
         self._written: OrderedDict[str, AccountRow] = OrderedDict()
         self._cache_size = cache_size
@@ -140,6 +143,8 @@ class Accounts:
             "hold_kind": hold.kind, "hold_until": hold.until.isoformat(), "hold_note": hold.note,
             "hold_set_by": actor, "hold_set_at": datetime.now(UTC),
         })
+        if self._on_hold_change is not None:
+            self._on_hold_change(customer_id)
 
     def clear_hold(self, customer_id: str, *, actor: str) -> None:
         # MERGE cannot remove a property, so an empty kind means "no hold".
@@ -147,6 +152,24 @@ class Accounts:
         self._table.upsert(bucket_of(customer_id), customer_id, {
             "hold_kind": "", "hold_until": "", "hold_note": "", "hold_set_by": actor, "hold_set_at": datetime.now(UTC),
         })
+        if self._on_hold_change is not None:
+            self._on_hold_change(customer_id)
+
+    def set_agenda_date(self, customer_id: str, key: str) -> None:
+        """Records where the customer is filed on the agenda ("" for nowhere). Guarded by the remembered ETag
+        when there is one, so the ingesting process keeps its one-write-per-event steady state."""
+        remembered = self._remembered(customer_id)
+        if remembered is not None and remembered.etag:
+            try:
+                written = self._table.update_if_match(Record(bucket_of(customer_id), customer_id,
+                                                             etag=remembered.etag), {"agenda_date": key},
+                                                      replace=False)
+                self._remember(replace(remembered, agenda_date=key or None, etag=written.etag))
+                return
+            except ConcurrencyConflict:
+                pass  # someone else wrote the row; a plain merge below is still right for this one property
+        self._forget(customer_id)
+        self._table.upsert(bucket_of(customer_id), customer_id, {"agenda_date": key})
 
     def set_stage(self, customer_id: str, stage: str, *, since: datetime,
                   suspended_for_non_payment: bool | None = None) -> None:
@@ -175,6 +198,7 @@ def account_from_record(record: Record) -> AccountRow:
         enforcing_until=record.moment("enforcing_until"),
         etag=record.etag,
         reevaluate=record.get("reevaluate") is True,
+        agenda_date=record.text("agenda_date") or None,
     )
 
 

@@ -31,9 +31,10 @@ from lib.store import entity_group
 from lib.store.entities import Record, Value, from_entity, to_entity
 from lib.store.errors import ConcurrencyConflict, EntityNotFound, StorageUnavailable, StoreError
 
-TABLES = ("ledger", "accounts", "subscriptions", "actions", "cases", "unmatched", "runs", "payers", "transfers")
+TABLES = ("ledger", "accounts", "subscriptions", "actions", "cases", "unmatched", "runs", "payers", "transfers",
+          "agenda")
 TableName = Literal["ledger", "accounts", "subscriptions", "actions", "cases", "unmatched", "runs", "payers",
-                    "transfers"]
+                    "transfers", "agenda"]
 MAX_BATCH = 100  # entity-group transaction limit
 T = TypeVar("T")
 

@@ -45,5 +45,6 @@ def test_http_openapi_catalog_lists_exactly_the_registered_routes(functions):
 def test_http_registrations_are_readable_by_the_development_host(functions):
     registrations = read_registrations(list(functions.values()), {
         "SCAN_SCHEDULE": "0 0 1 * * *", "FRAUD_POLL_SCHEDULE": "0 */15 * * * *",
-        "RECONCILE_SCHEDULE": "0 30 * * * *", "SERVICE_REQUESTS_QUEUE": "service-requests"})
+        "RECONCILE_SCHEDULE": "0 30 * * * *", "SERVICE_REQUESTS_QUEUE": "service-requests",
+        "FULL_SWEEP_SCHEDULE": "0 0 2 * * 0"})
     assert {f.name for f in registrations.http} >= {"health", "openapi", "not_found"}

@@ -1,0 +1,84 @@
+"""The daily scan driven by the agenda: only the customers filed on or before today, not the whole index.
+
+The agenda's range query (`PartitionKey le today`) also returns every row an earlier run left behind (it failed
+part way, or a day was skipped), so nothing filed is lost; the watermark in `runs` records the last date fully
+processed, and the run's counts say how many rows came from dates a previous run should already have done. The
+accounts found are decided and acted on by the same `DelinquencyScan` code as the full scan, then each is re-filed
+under its next date and the rows read are removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from lib.domain.policy import CollectionsPolicy
+from lib.services.agenda_filing import AgendaFiling
+from lib.services.delinquency_scan import JOB, DelinquencyScan, ScanReport
+from lib.store.accounts import AccountRow, Accounts
+from lib.store.agenda import Agenda, day_key
+from lib.store.runs import RunLog
+from lib.store.watermarks import Watermarks
+
+RowSource = Callable[[], Iterable[AccountRow]]
+ScanFactory = Callable[[RowSource | None], DelinquencyScan]
+WATERMARK = ("watermark", "agenda")
+
+
+class AgendaScan:
+    def __init__(self, policy: CollectionsPolicy, accounts: Accounts, agenda: Agenda, filing: AgendaFiling,
+                 scan: ScanFactory, runs: RunLog, watermarks: Watermarks, *, workers: int = 8) -> None:
+        self._policy = policy
+        self._accounts = accounts
+        self._agenda = agenda
+        self._filing = filing
+        self._scan = scan
+        self._runs = runs
+        self._watermarks = watermarks
+        self._workers = workers
+
+    def preview(self, as_of: datetime) -> ScanReport:
+        """What a scan would change now, over the whole index: a preview must not depend on the agenda."""
+        return self._scan(None).preview(as_of)
+
+    def run(self, as_of: datetime, *, actor: str = JOB, correlation_id: str | None = None) -> ScanReport:
+        through = day_key(as_of.astimezone(self._policy.zone).date())
+        watermark = self._watermarks.get(*WATERMARK)
+        due: dict[str, set[str]] = {}
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="agenda") as pool:
+
+            def rows() -> Iterator[AccountRow]:
+                # Read under the scan's lease: the inner scan calls this once it holds it.
+                for key, customer_id in self._agenda.due(through):
+                    due.setdefault(customer_id, set()).add(key)
+                yield from (row for row in pool.map(self._accounts.get, list(due)) if row is not None)
+
+            report = self._scan(rows).run(as_of, actor=actor, correlation_id=correlation_id)
+            refiled = list(pool.map(lambda item: self._refile(item[0], item[1], as_of, report), due.items()))
+        if not report.errors:
+            self._watermarks.set(*WATERMARK, through)
+        keys = [key for keys in due.values() for key in keys]
+        agenda: dict[str, Any] = {
+            "through": through, "due": len(due), "rows": len(keys),
+            "left_undone": sum(1 for key in keys if watermark is not None and key <= watermark),
+            "refiled": sum(1 for key in refiled if key is not None), "watermark": watermark}
+        # The inner scan recorded the run; the same row gets the agenda's counts and any re-filing error.
+        assert report.run_id is not None
+        self._runs.finish(JOB, report.run_id, status=report.status, counts={**report.counts(), "agenda": agenda},
+                          errors=report.errors)
+        return report
+
+    def _refile(self, customer_id: str, consumed: set[str], as_of: datetime, report: ScanReport) -> str | None:
+        try:
+            row = self._accounts.get(customer_id)
+            if row is None:  # a stray row for a customer the index does not know
+                for key in consumed:
+                    self._agenda.remove(key, customer_id)
+                return None
+            return self._filing.after_scan(row, as_of, consumed)
+        except Exception as exc:  # one customer's failure leaves its rows for the next run, not the others'
+            with report._lock:
+                report.errors.append(f"{customer_id}: agenda: {type(exc).__name__}: {exc}")
+            return None
