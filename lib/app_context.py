@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from lib.domain.policy import CollectionsPolicy
 from lib.domain.policy_file import load_policy
@@ -22,6 +22,7 @@ from lib.services.assign_unmatched import UnmatchedAssignment
 from lib.services.collections import CollectionsEnforcer
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
+from lib.services.fraud_poll_budget import FraudPollBudget, run_interval
 from lib.services.full_sweep import FullSweep
 from lib.services.import_statement import StatementImport
 from lib.services.ingest_event import LedgerIngestion
@@ -46,6 +47,7 @@ from lib.store.subscriptions import Subscriptions
 from lib.store.tables import TableStore
 from lib.store.unmatched import UnmatchedEvents
 from lib.store.usage_history import UsageHistory
+from lib.store.usage_reads import UsageReads
 from lib.store.watermarks import Watermarks
 
 
@@ -193,7 +195,14 @@ class AppContext:
 
     def fraud_poll(self) -> FraudPoll:
         return FraudPoll(self.fraud_detection(), self.partner_center, self.runs,
-                         Watermarks(self.tables.table("runs")))
+                         Watermarks(self.tables.table("runs")), budget=self.fraud_poll_budget())
+
+    def fraud_poll_budget(self) -> FraudPollBudget:
+        settings, client = self.settings, self.partner_center
+        return FraudPollBudget(UsageReads(self.tables.table("runs")), budget=settings.fraud_poll_call_budget,
+                               max_age=timedelta(hours=settings.fraud_usage_max_age_hours),
+                               run_interval=run_interval(settings.fraud_poll_schedule, datetime.now(UTC)),
+                               calls=lambda: client.calls, clock=lambda: datetime.now(UTC))
 
     def partner_center_events(self) -> PartnerCenterEvents:
         return PartnerCenterEvents(self.partner_center, self.fraud_detection(), self.reconciler())

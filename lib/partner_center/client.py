@@ -61,6 +61,7 @@ class PartnerCenterClient:
         self._monotonic = monotonic
         self.page_size = page_size
         self.user_agent = user_agent or f"csp-guard/{version()}"
+        self.calls = 0  # requests sent, retries included: the fraud poll's call budget counts them
 
     # --- customers and subscriptions ---
 
@@ -240,6 +241,7 @@ class PartnerCenterClient:
             started = self._monotonic()
             response: requests.Response | None = None
             failure: requests.RequestException | None = None
+            self.calls += 1
             try:
                 response = self._session.request(method, self.base_url + path, json=body, headers=headers,
                                                  timeout=self.retry.attempt_timeout(deadline - started))
