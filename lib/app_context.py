@@ -199,7 +199,8 @@ class AppContext:
 
     def fraud_poll_budget(self) -> FraudPollBudget:
         settings, client = self.settings, self.partner_center
-        return FraudPollBudget(UsageReads(self.tables.table("runs")), budget=settings.fraud_poll_call_budget,
+        return FraudPollBudget(UsageReads(self.tables.table("runs")), Watermarks(self.tables.table("runs")),
+                               budget=settings.fraud_poll_call_budget,
                                max_age=timedelta(hours=settings.fraud_usage_max_age_hours),
                                run_interval=run_interval(settings.fraud_poll_schedule, datetime.now(UTC)),
                                calls=lambda: client.calls, clock=lambda: datetime.now(UTC))

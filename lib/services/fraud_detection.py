@@ -226,7 +226,7 @@ class FraudPoll:
                 report.events_seen += 1
                 if event.customer_id and (since is None or event.event_time >= since):
                     events[event.customer_id].append(event)
-            customers = [c.id for c in self._pc.list_customers(correlation_id=correlation_id)]
+            customers = self._customers(correlation_id)
             for customer_id in self._order(customers, events):
                 if self._budget is not None and not self._budget.affordable():
                     report.stopped = "call budget spent"
@@ -248,6 +248,12 @@ class FraudPoll:
                 status = "failed"
             self._runs.finish(JOB, run_id, status=status, counts=report.counts(), errors=report.errors)
         return report
+
+    def _customers(self, correlation_id: str | None) -> list[str]:
+        def listing() -> list[str]:
+            return [c.id for c in self._pc.list_customers(correlation_id=correlation_id)]
+
+        return listing() if self._budget is None else self._budget.customers(listing)
 
     def _order(self, customers: list[str], events: dict[str, list[FraudEvent]]) -> Iterable[str]:
         if self._budget is None:

@@ -4,21 +4,27 @@ A run spends at most `FRAUD_POLL_CALL_BUDGET` Partner Center calls, counted on t
 retries included, since each one counts against Partner Center's rate limits), listing calls included. The order
 comes from the pure schedule (lib/domain/usage_read_schedule.py): customers with new fraud events, new customers,
 customers with recent findings, those about to pass `FRAUD_USAGE_MAX_AGE_HOURS`, then the rest at an even pace.
+The customer list itself is read at most hourly (LIST_CUSTOMERS_EVERY).
 Reads are recorded as the run goes (flushed in batches), so a run stopped by the budget, a 429 or a crash resumes
 where it stopped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from lib.domain.usage_read_schedule import UsageReadPlan, UsageReadState, plan_usage_reads
 from lib.ncrontab import parse_ncrontab
 from lib.partner_center.errors import PartnerCenterError, RetriesExhaustedError
 from lib.store.usage_reads import UsageReads
+from lib.store.watermarks import Watermarks
 
 _FLUSH_EVERY = 100
+# Listing 20,000 customers costs 200 calls (100 a page), two thirds of a run's default budget, so the poll lists
+# at most this often and plans the runs in between from the customers it has stored.
+LIST_CUSTOMERS_EVERY = timedelta(hours=1)
+LISTED_KEY = ("watermark", "fraud_poll_customers_listed")
 
 
 def run_interval(schedule: str, now: datetime) -> timedelta:
@@ -34,8 +40,9 @@ def is_throttled(exc: PartnerCenterError) -> bool:
 
 
 class FraudPollBudget:
-    def __init__(self, reads: UsageReads, *, budget: int, max_age: timedelta, run_interval: timedelta,
-                 calls: Callable[[], int], clock: Callable[[], datetime]) -> None:
+    def __init__(self, reads: UsageReads, watermarks: Watermarks, *, budget: int, max_age: timedelta,
+                 run_interval: timedelta, calls: Callable[[], int], clock: Callable[[], datetime]) -> None:
+        self._watermarks = watermarks
         self._reads = reads
         self._budget = budget
         self._max_age = max_age
@@ -53,8 +60,20 @@ class FraudPollBudget:
         self._started_at_call = self._calls()
         self._pending, self.plan, self.read_count = [], None, 0
 
-    def order(self, customers: Sequence[str], urgent: Collection[str]) -> tuple[str, ...]:
+    def customers(self, list_customers: Callable[[], Iterable[str]]) -> list[str]:
+        """Every customer, from Partner Center when the last listing is older than LIST_CUSTOMERS_EVERY, else
+        from the stored rows."""
         self._known = self._reads.all()
+        now = self._clock()
+        listed = self._watermarks.get(*LISTED_KEY)
+        if listed is not None and datetime.fromisoformat(listed) > now - LIST_CUSTOMERS_EVERY:
+            return list(self._known)
+        customers = list(list_customers())
+        self._reads.add([cid for cid in customers if cid not in self._known], seen_at=now)
+        self._watermarks.set(*LISTED_KEY, now.isoformat())
+        return customers
+
+    def order(self, customers: Sequence[str], urgent: Collection[str]) -> tuple[str, ...]:
         remaining = max(0, self._budget - self.spent)
         self.plan = plan_usage_reads(customers, self._known, now=self._clock(), budget=remaining,
                                      max_age=self._max_age, run_interval=self._run_interval, urgent=urgent)

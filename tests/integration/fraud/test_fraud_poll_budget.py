@@ -53,3 +53,13 @@ def test_a_429_stops_the_run_and_the_next_run_resumes_with_whom_it_missed(app_en
     assert context.runs.last("fraud_events_poll").status == "failed"
     _, _, resumed = poll(pc_sandbox)
     assert resumed[:2] == [ids[2], ids[3]]  # never read: first in the next run
+
+
+def test_the_customer_list_is_read_at_most_hourly_and_runs_between_plan_from_the_stored_customers(app_env, pc_sandbox):
+    ids = seed_customers(pc_sandbox, 3)
+    poll(pc_sandbox)
+    requests.delete(f"{pc_sandbox.url}/_sandbox/calls", timeout=10)
+    report = get_context().fraud_poll().run()
+    paths = [c["path"] for c in sandbox_calls(pc_sandbox, method="GET")]
+    assert not [p for p in paths if p.split("?")[0] == "/v1/customers"]
+    assert report.customers_reviewed == 0 or set(usage_reads(pc_sandbox)) <= set(ids)
