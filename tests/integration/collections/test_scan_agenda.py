@@ -129,3 +129,14 @@ def test_a_sweep_of_a_healthy_agenda_reports_nothing(app_env):
     as_of = as_of_date("2026-12-01", context.policy)
     report = context.full_sweep().run(as_of)
     assert (report.missed, report.late, report.changed) == ([], [], 1)
+
+
+def test_rebuilding_the_summaries_puts_each_customer_back_on_the_agenda(app_env):
+    from lib.services.rebuild_summaries import rebuild_summaries
+
+    customer = owing()
+    context = get_context()
+    context.agenda.remove("20261201", customer)
+    context.accounts.set_agenda_date(customer, "")
+    rebuild_summaries(context.ledger, context.accounts, context.agenda_filing().after_event)
+    assert agenda_rows() == [("20261201", customer)] and filed(customer) == "20261201"
