@@ -33,13 +33,24 @@ class AgendaFiling:
         row = self._accounts.get(customer_id)
         if row is None:
             return None
-        return self._move(row, lambda policy, today: first_evaluation(policy, facts_of(row), today), ())
+        return self._move(row, self._key(row, lambda policy, today: first_evaluation(policy, facts_of(row), today)),
+                          ())
 
     def after_scan(self, row: AccountRow, as_of: datetime, consumed: Iterable[str] = ()) -> str | None:
         """After a scan looked at the customer on `as_of`'s local date; `consumed` are the agenda rows it read."""
-        return self._move(row, lambda policy, _today: next_evaluation(policy, facts_of(row),
-                                                                      as_of.astimezone(policy.zone).date()),
-                          consumed)
+        return self._move(row, self._scan_key(row, as_of), consumed)
+
+    def after_scan_many(self, rows: Iterable[tuple[AccountRow, Iterable[str]]], as_of: datetime) -> int:
+        """`after_scan` for many customers at once, each with the agenda rows the scan read for it: the writes go
+        in entity-group batches (new rows, then the accounts rows' dates, then the old rows). Returns how many are
+        filed somewhere."""
+        moves = [(row, self._scan_key(row, as_of), set(consumed)) for row, consumed in rows]
+        changed = [(row, key) for row, key, _ in moves if key != row.agenda_date]
+        self._agenda.file_many((key, row.customer_id) for row, key in changed if key is not None)
+        self._accounts.set_agenda_dates({row.customer_id: key or "" for row, key in changed})
+        self._agenda.remove_many((stale, row.customer_id) for row, key, consumed in moves
+                                 for stale in {row.agenda_date or "", *consumed} - {key or "", ""})
+        return sum(1 for _, key, _ in moves if key is not None)
 
     def expected(self, row: AccountRow, as_of: datetime) -> str | None:
         """Where a scan on `as_of` would file this customer, changing nothing (the full sweep's check)."""
@@ -49,9 +60,11 @@ class AgendaFiling:
         day = next_evaluation(policy, facts_of(row), as_of.astimezone(policy.zone).date())
         return day_key(day) if day else None
 
-    def _move(self, row: AccountRow, when: Callable[[CollectionsPolicy, date], date | None],
-              consumed: Iterable[str]) -> str | None:
-        key = self._key(row, when)
+    def _scan_key(self, row: AccountRow, as_of: datetime) -> str | None:
+        return self._key(row, lambda policy, _today: next_evaluation(policy, facts_of(row),
+                                                                     as_of.astimezone(policy.zone).date()))
+
+    def _move(self, row: AccountRow, key: str | None, consumed: Iterable[str]) -> str | None:
         if key is not None and key != row.agenda_date:
             self._agenda.file(row.customer_id, key)  # the new row first: a crash now leaves two, never none
         if key != row.agenda_date:

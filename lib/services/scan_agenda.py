@@ -56,29 +56,29 @@ class AgendaScan:
                 yield from (row for row in pool.map(self._accounts.get, list(due)) if row is not None)
 
             report = self._scan(rows).run(as_of, actor=actor, correlation_id=correlation_id)
-            refiled = list(pool.map(lambda item: self._refile(item[0], item[1], as_of, report), due.items()))
+            refiled = self._refile(pool, due, as_of, report)
         if not report.errors:
             self._watermarks.set(*WATERMARK, through)
         keys = [key for keys in due.values() for key in keys]
         agenda: dict[str, Any] = {
             "through": through, "due": len(due), "rows": len(keys),
             "left_undone": sum(1 for key in keys if watermark is not None and key <= watermark),
-            "refiled": sum(1 for key in refiled if key is not None), "watermark": watermark}
+            "refiled": refiled, "watermark": watermark}
         # The inner scan recorded the run; the same row gets the agenda's counts and any re-filing error.
         assert report.run_id is not None
         self._runs.finish(JOB, report.run_id, status=report.status, counts={**report.counts(), "agenda": agenda},
                           errors=report.errors)
         return report
 
-    def _refile(self, customer_id: str, consumed: set[str], as_of: datetime, report: ScanReport) -> str | None:
+    def _refile(self, pool: ThreadPoolExecutor, due: dict[str, set[str]], as_of: datetime,
+                report: ScanReport) -> int:
+        """Re-reads what the scan decided and files each customer under its next date; the rows read go."""
         try:
-            row = self._accounts.get(customer_id)
-            if row is None:  # a stray row for a customer the index does not know
-                for key in consumed:
-                    self._agenda.remove(key, customer_id)
-                return None
-            return self._filing.after_scan(row, as_of, consumed)
-        except Exception as exc:  # one customer's failure leaves its rows for the next run, not the others'
-            with report._lock:
-                report.errors.append(f"{customer_id}: agenda: {type(exc).__name__}: {exc}")
-            return None
+            rows = dict(zip(due, pool.map(self._accounts.get, list(due)), strict=True))
+            # A stray row for a customer the index does not know is simply removed.
+            self._agenda.remove_many((key, cid) for cid, row in rows.items() if row is None for key in due[cid])
+            return self._filing.after_scan_many(((row, due[cid]) for cid, row in rows.items() if row is not None),
+                                                as_of)
+        except Exception as exc:  # the rows stay on the agenda; the next run reads them again
+            report.errors.append(f"agenda: re-filing failed: {type(exc).__name__}: {exc}")
+            return 0

@@ -12,7 +12,7 @@ import hashlib
 import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -22,7 +22,7 @@ from lib.domain.summary import LedgerSummary
 from lib.store.entities import Record, Value
 from lib.store.errors import ConcurrencyConflict
 from lib.store.summary_codec import summary_from_record, summary_to_values
-from lib.store.tables import Table
+from lib.store.tables import MAX_BATCH, Operation, Table, upsert
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BUCKET_COUNT = 16
@@ -119,6 +119,17 @@ class Accounts:
         """Tells ingesting processes that a scan is deciding this customer (their cached ETag goes stale)."""
         self._forget(customer_id)
         self._table.upsert(bucket_of(customer_id), customer_id, {"enforcing_until": until})
+
+    def set_agenda_dates(self, keys: Mapping[str, str]) -> None:
+        """Many customers' agenda dates at once (the scan re-filing what it read), in batches per partition."""
+        by_bucket: dict[str, list[Operation]] = {}
+        for customer_id, key in keys.items():
+            self._forget(customer_id)
+            by_bucket.setdefault(bucket_of(customer_id), []).append(
+                upsert(bucket_of(customer_id), customer_id, {"agenda_date": key}))
+        for operations in by_bucket.values():
+            for start in range(0, len(operations), MAX_BATCH):
+                self._table.transact(operations[start:start + MAX_BATCH])
 
     def _remembered(self, customer_id: str) -> AccountRow | None:
         with self._lock:
