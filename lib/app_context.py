@@ -230,7 +230,7 @@ class AppContext:
                     enforcers.append(self.enforcer())
                 enforcers[0].after_payment(customer_id, summary, row, actor="payment")
             finally:
-                self.agenda_filing().after_event(customer_id)  # files ASAP itself when the policy will not load
+                self.agenda_filing().after_event(customer_id, row)  # files ASAP when the policy will not load
 
         return LedgerIngestion(self.ledger, self.accounts, self.unmatched, after_record=after_record)
 

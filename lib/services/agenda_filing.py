@@ -28,9 +28,13 @@ class AgendaFiling:
         self._agenda = agenda
         self._clock = clock
 
-    def after_event(self, customer_id: str) -> str | None:
-        """After a ledger write or a hold change. Returns the date key filed under (None: filed nowhere)."""
-        row = self._accounts.get(customer_id)
+    def after_event(self, customer_id: str, row: AccountRow | None = None) -> str | None:
+        """After a ledger write or a hold change. Returns the date key filed under (None: filed nowhere).
+
+        Ingestion passes the index row it just wrote (ETag-checked, so current), which saves a read per event. If
+        the payment hook has since changed the stage, that row's stage is the old one; a scan would then act on
+        it today by the row's own reckoning, so it is filed for today or earlier: early, never late."""
+        row = row or self._accounts.get(customer_id)
         if row is None:
             return None
         return self._move(row, self._key(row, lambda policy, today: first_evaluation(policy, facts_of(row), today)),
