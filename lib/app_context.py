@@ -112,7 +112,7 @@ class AppContext:
             with self._lock:
                 if self._accounts is None:
                     self._accounts = Accounts(self.tables.table("accounts"),
-                                              on_hold_change=lambda cid: self.agenda_filing().after_event(cid))
+                                              on_change=lambda cid: self.agenda_filing().after_event(cid))
         return self._accounts
 
     @property

@@ -61,8 +61,10 @@ class Accounts:
     is also how an ingesting process learns that a scan has marked or suspended the customer."""
 
     def __init__(self, table: Table, *, cache_size: int = 8192,
-                 on_hold_change: Callable[[str], object] | None = None) -> None:
-        self._on_hold_change = on_hold_change  # re-files the customer on the scan's agenda
+                 on_change: Callable[[str], object] | None = None) -> None:
+        # Re-files the customer on the scan's agenda after a write that changes what a scan decides (a hold, the
+        # non-payment suspension flag, a mark for re-evaluation); ingestion and the scan re-file their own writes.
+        self._on_change = on_change
         self._table = table
         self._written: OrderedDict[str, AccountRow] = OrderedDict()
         self._cache_size = cache_size
@@ -109,11 +111,15 @@ class Accounts:
     def mark_suspended_for_non_payment(self, customer_id: str, held: bool) -> None:
         self._forget(customer_id)
         self._table.upsert(bucket_of(customer_id), customer_id, {"suspended_for_non_payment": held})
+        if self._on_change is not None:
+            self._on_change(customer_id)
 
     def mark_for_reevaluation(self, customer_id: str, *, reason: str) -> None:
         self._forget(customer_id)
         self._table.upsert(bucket_of(customer_id), customer_id, {
             "reevaluate": True, "reevaluate_reason": reason[:1000], "reevaluate_since": datetime.now(UTC)})
+        if self._on_change is not None:
+            self._on_change(customer_id)
 
     def mark_enforcing(self, customer_id: str, *, until: datetime) -> None:
         """Tells ingesting processes that a scan is deciding this customer (their cached ETag goes stale)."""
@@ -154,8 +160,8 @@ class Accounts:
             "hold_kind": hold.kind, "hold_until": hold.until.isoformat(), "hold_note": hold.note,
             "hold_set_by": actor, "hold_set_at": datetime.now(UTC),
         })
-        if self._on_hold_change is not None:
-            self._on_hold_change(customer_id)
+        if self._on_change is not None:
+            self._on_change(customer_id)
 
     def clear_hold(self, customer_id: str, *, actor: str) -> None:
         # MERGE cannot remove a property, so an empty kind means "no hold".
@@ -163,8 +169,8 @@ class Accounts:
         self._table.upsert(bucket_of(customer_id), customer_id, {
             "hold_kind": "", "hold_until": "", "hold_note": "", "hold_set_by": actor, "hold_set_at": datetime.now(UTC),
         })
-        if self._on_hold_change is not None:
-            self._on_hold_change(customer_id)
+        if self._on_change is not None:
+            self._on_change(customer_id)
 
     def set_agenda_date(self, customer_id: str, key: str) -> None:
         """Records where the customer is filed on the agenda ("" for nowhere). Guarded by the remembered ETag

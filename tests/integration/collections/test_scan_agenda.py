@@ -140,3 +140,16 @@ def test_rebuilding_the_summaries_puts_each_customer_back_on_the_agenda(app_env)
     context.accounts.set_agenda_date(customer, "")
     rebuild_summaries(context.ledger, context.accounts, context.agenda_filing().after_event)
     assert agenda_rows() == [("20261201", customer)] and filed(customer) == "20261201"
+
+
+def test_an_operator_lifting_a_non_payment_suspension_puts_the_customer_back_before_the_next_scan(app_env, pc_sandbox):
+    from tests.support.suspension_world import pc_status, seeded_customer
+
+    customer, subs = seeded_customer(pc_sandbox, ("active",))
+    deliver(invoice_issued(customer, "INV-1", 1_250_000), "inv-1")
+    scan("2026-12-31")
+    assert pc_status(pc_sandbox, customer, subs[0]) == "suspended" and filed(customer) is None
+    get_context().suspension().restore(customer, reason="non_payment", actor="ops", note="goodwill")
+    assert filed(customer) is not None and filed(customer) <= "20270101"
+    report = scan("2027-01-01")  # the full scan would suspend again: so does the agenda's
+    assert report.suspended == 1 and pc_status(pc_sandbox, customer, subs[0]) == "suspended"
