@@ -30,10 +30,12 @@ from lib.app_context import AppContext, get_context, reset_context
 from lib.azurite_process import start_azurite
 from lib.domain.events import BillingEvent, InvoiceIssued
 from lib.domain.summary import LedgerSummary, OpenInvoice
+from lib.services.scan_agenda import POLICY_MARK, policy_fingerprint
 from lib.store.accounts import BUCKETS, bucket_of
 from lib.store.agenda import day_key
 from lib.store.entities import to_entity
 from lib.store.summary_codec import summary_to_values
+from lib.store.watermarks import Watermarks
 
 BATCH = 100  # entity-group transaction limit
 SPREAD_DAYS = 42
@@ -124,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(owe, range(due_today)))
+        # The seeded book was filed under this policy: steady state, not the agenda's first (whole-index) run.
+        Watermarks(context.tables.table("runs")).set(*POLICY_MARK, policy_fingerprint(policy))
 
         total, floor_s = floor_read(azurite.connection_string, f"{context.settings.table_prefix}accounts")
         found, read_s = agenda_read(context, now.astimezone(policy.zone).date())

@@ -161,7 +161,8 @@ class AppContext:
     def delinquency_scan(self) -> AgendaScan:
         """The daily scan (timer, `POST /api/scan`, CLI): the accounts the agenda names up to the scan's date."""
         return AgendaScan(self.policy, self.accounts, self.agenda, self.agenda_filing(), self.full_scan, self.runs,
-                          Watermarks(self.tables.table("runs")))
+                          Watermarks(self.tables.table("runs")),
+                          sweep=lambda as_of, cid: self.full_sweep().run(as_of, correlation_id=cid, alert=False).scan)
 
     def full_sweep(self) -> FullSweep:
         return FullSweep(self.policy, self.accounts, self.agenda_filing(), self.full_scan, self.runs)

@@ -19,6 +19,7 @@ from typing import Any
 from lib.domain.collections_plan import plan_change
 from lib.domain.policy import CollectionsPolicy
 from lib.services.agenda_filing import AgendaFiling
+from lib.services.delinquency_scan import ScanReport
 from lib.services.scan_agenda import ScanFactory
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.agenda import day_key
@@ -41,6 +42,7 @@ class SweepReport:
     late: list[str] = field(default_factory=list)
     refiled: int = 0
     errors: list[str] = field(default_factory=list)
+    scan: ScanReport | None = None  # the whole-index scan's own report
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def counts(self) -> dict[str, Any]:
@@ -60,7 +62,8 @@ class FullSweep:
         self._runs = runs
         self._workers = workers
 
-    def run(self, as_of: datetime, *, correlation_id: str | None = None) -> SweepReport:
+    def run(self, as_of: datetime, *, correlation_id: str | None = None, alert: bool = True) -> SweepReport:
+        """`alert=False` when the agenda is known to be incomplete (its first run, a new policy): still counted."""
         report = SweepReport(as_of=as_of)
         report.run_id = self._runs.start(JOB, correlation_id=correlation_id)
         today = day_key(as_of.astimezone(self._policy.zone).date())
@@ -72,6 +75,7 @@ class FullSweep:
                     yield row
 
             scan = self._scan(rows).run(as_of, actor=JOB, correlation_id=correlation_id)
+            report.scan = scan
             report.scan_run_id, report.accounts, report.changed = scan.run_id, scan.accounts, scan.changed
             report.errors.extend(scan.errors)
             with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sweep-refile") as pool:
@@ -80,7 +84,7 @@ class FullSweep:
             report.errors.append(f"sweep aborted: {type(exc).__name__}: {exc}")
             raise
         finally:
-            if report.missed:
+            if report.missed and alert:
                 log.error("%s: %d account(s) the daily scan would not have looked at on %s: %s", ALERT_MESSAGE,
                           len(report.missed), today, ", ".join(sorted(report.missed)[:LIST_LIMIT]),
                           extra={"alert": True})

@@ -9,6 +9,8 @@ under its next date and the rows read are removed.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -24,12 +26,23 @@ from lib.store.watermarks import Watermarks
 
 RowSource = Callable[[], Iterable[AccountRow]]
 ScanFactory = Callable[[RowSource | None], DelinquencyScan]
+Sweep = Callable[[datetime, str | None], ScanReport | None]
 WATERMARK = ("watermark", "agenda")
+POLICY_MARK = ("watermark", "agenda_policy")
+log = logging.getLogger("csp_guard.scan")
+
+
+def policy_fingerprint(policy: CollectionsPolicy) -> str:
+    """Changes whenever anything in the policy does (stages, thresholds, overrides): the dates filed under the old
+    one may be wrong."""
+    return hashlib.sha256(repr(policy).encode("utf-8")).hexdigest()[:16]
 
 
 class AgendaScan:
     def __init__(self, policy: CollectionsPolicy, accounts: Accounts, agenda: Agenda, filing: AgendaFiling,
-                 scan: ScanFactory, runs: RunLog, watermarks: Watermarks, *, workers: int = 8) -> None:
+                 scan: ScanFactory, runs: RunLog, watermarks: Watermarks, *, sweep: Sweep | None = None,
+                 workers: int = 8) -> None:
+        self._sweep = sweep
         self._policy = policy
         self._accounts = accounts
         self._agenda = agenda
@@ -44,6 +57,17 @@ class AgendaScan:
         return self._scan(None).preview(as_of)
 
     def run(self, as_of: datetime, *, actor: str = JOB, correlation_id: str | None = None) -> ScanReport:
+        fingerprint = policy_fingerprint(self._policy)
+        if self._sweep is not None and self._watermarks.get(*POLICY_MARK) != fingerprint:
+            # The first run with an agenda (accounts from before it were never filed), or a changed policy (their
+            # dates were computed under the old one): this run scans the whole index and re-files what is wrong.
+            log.warning("the agenda was built under another policy, or not at all: this scan reads every account")
+            swept = self._sweep(as_of, correlation_id)
+            if swept is not None and not swept.errors:
+                self._watermarks.set(*POLICY_MARK, fingerprint)
+                self._watermarks.set(*WATERMARK, day_key(as_of.astimezone(self._policy.zone).date()))
+            if swept is not None:
+                return swept
         through = day_key(as_of.astimezone(self._policy.zone).date())
         watermark = self._watermarks.get(*WATERMARK)
         due: dict[str, set[str]] = {}

@@ -3,6 +3,7 @@ full sweep that reports and repairs what the agenda would have missed."""
 
 import logging
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -76,6 +77,7 @@ def test_a_hold_change_refiles_the_customer(app_env):
 def test_the_daily_scan_reads_only_what_is_due_and_refiles_it(app_env):
     due_now = owing(due="2026-11-30T23:59:59+08:00")
     later = owing(due="2026-12-20T23:59:59+08:00")
+    scan("2026-11-20")  # the agenda's first run reads every account (see below)
     report = scan("2026-12-01")
     assert report.accounts == 1 and [c.customer_id for c in report.changes] == [due_now]
     assert filed(due_now) == "20261215" and filed(later) == "20261221"
@@ -153,3 +155,21 @@ def test_an_operator_lifting_a_non_payment_suspension_puts_the_customer_back_bef
     assert filed(customer) is not None and filed(customer) <= "20270101"
     report = scan("2027-01-01")  # the full scan would suspend again: so does the agenda's
     assert report.suspended == 1 and pc_status(pc_sandbox, customer, subs[0]) == "suspended"
+
+
+def test_the_first_scan_and_the_first_after_a_policy_change_read_every_account(app_env, monkeypatch, tmp_path):
+    customer = owing()
+    context = get_context()
+    context.agenda.remove("20261201", customer)  # e.g. a book from before the agenda existed
+    context.accounts.set_agenda_date(customer, "")
+    assert scan("2026-11-20").accounts == 1 and filed(customer) == "20261201"  # read anyway, and filed
+    assert scan("2026-11-21").accounts == 0
+    stricter = tmp_path / "collections.toml"
+    text = Path("policy/collections.toml").read_text(encoding="utf-8")
+    stricter.write_text(text.replace("days_past_due = 15", "days_past_due = 14", 1), encoding="utf-8")
+    monkeypatch.setenv("COLLECTIONS_POLICY", str(stricter))
+    from lib.app_context import reset_context
+
+    reset_context()
+    assert scan("2026-11-22").accounts == 1
+    assert scan("2026-11-23").accounts == 0
