@@ -85,6 +85,8 @@ class FullSweep:
             raise
         finally:
             if report.missed and alert:
+                # Failed, so health turns degraded: the agenda has a gap that someone should look into.
+                report.errors.append(f"{ALERT_MESSAGE}: {len(report.missed)} on {today}")
                 log.error("%s: %d account(s) the daily scan would not have looked at on %s: %s", ALERT_MESSAGE,
                           len(report.missed), today, ", ".join(sorted(report.missed)[:LIST_LIMIT]),
                           extra={"alert": True})

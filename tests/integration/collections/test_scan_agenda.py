@@ -121,6 +121,7 @@ def test_the_full_sweep_reports_and_repairs_what_the_agenda_would_have_missed(ap
     assert alert.alert is True and missed in alert.getMessage() and fine not in alert.getMessage()
     last = context.runs.last("full_sweep")
     assert last.counts["missed"] == 1 and last.counts["missed_customers"] == [missed]
+    assert last.status == "failed"  # someone should find out how the agenda lost it
     assert filed(missed) == filed(fine) == "20261215"
     assert ("20261215", missed) in agenda_rows()
 
@@ -131,6 +132,7 @@ def test_a_sweep_of_a_healthy_agenda_reports_nothing(app_env):
     as_of = as_of_date("2026-12-01", context.policy)
     report = context.full_sweep().run(as_of)
     assert (report.missed, report.late, report.changed) == ([], [], 1)
+    assert context.runs.last("full_sweep").status == "succeeded"
 
 
 def test_rebuilding_the_summaries_puts_each_customer_back_on_the_agenda(app_env):
