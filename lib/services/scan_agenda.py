@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from lib.domain.next_evaluation import acts_on
 from lib.domain.policy import CollectionsPolicy
-from lib.services.agenda_filing import AgendaFiling
+from lib.services.agenda_filing import AgendaFiling, facts_of
 from lib.services.delinquency_scan import JOB, DelinquencyScan, ScanReport
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.agenda import Agenda, day_key
@@ -71,16 +72,20 @@ class AgendaScan:
         through = day_key(as_of.astimezone(self._policy.zone).date())
         watermark = self._watermarks.get(*WATERMARK)
         due: dict[str, set[str]] = {}
+        read: dict[str, AccountRow] = {}
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="agenda") as pool:
 
             def rows() -> Iterator[AccountRow]:
                 # Read under the scan's lease: the inner scan calls this once it holds it.
                 for key, customer_id in self._agenda.due(through):
                     due.setdefault(customer_id, set()).add(key)
-                yield from (row for row in pool.map(self._accounts.get, list(due)) if row is not None)
+                for row in pool.map(self._accounts.get, list(due)):
+                    if row is not None:
+                        read[row.customer_id] = row
+                        yield row
 
             report = self._scan(rows).run(as_of, actor=actor, correlation_id=correlation_id)
-            refiled = self._refile(pool, due, as_of, report)
+            refiled = self._refile(pool, due, self._untouched(read, as_of), as_of, report)
         if not report.errors:
             self._watermarks.set(*WATERMARK, through)
         keys = [key for keys in due.values() for key in keys]
@@ -94,11 +99,18 @@ class AgendaScan:
                           errors=report.errors)
         return report
 
-    def _refile(self, pool: ThreadPoolExecutor, due: dict[str, set[str]], as_of: datetime,
-                report: ScanReport) -> int:
+    def _untouched(self, read: dict[str, AccountRow], as_of: datetime) -> dict[str, AccountRow]:
+        """The rows the scan had nothing to do for: they are as read, so re-filing them needs no second read."""
+        return {cid: row for cid, row in read.items() if not row.reevaluate and not acts_on(
+            self._policy, facts_of(row), as_of.astimezone(self._policy.zone).date())}
+
+    def _refile(self, pool: ThreadPoolExecutor, due: dict[str, set[str]], untouched: dict[str, AccountRow],
+                as_of: datetime, report: ScanReport) -> int:
         """Re-reads what the scan decided and files each customer under its next date; the rows read go."""
         try:
-            rows = dict(zip(due, pool.map(self._accounts.get, list(due)), strict=True))
+            changed = [cid for cid in due if cid not in untouched]
+            rows: dict[str, AccountRow | None] = {**untouched, **dict(zip(
+                changed, pool.map(self._accounts.get, changed), strict=True))}
             # A stray row for a customer the index does not know is simply removed.
             self._agenda.remove_many((key, cid) for cid, row in rows.items() if row is None for key in due[cid])
             return self._filing.after_scan_many(((row, due[cid]) for cid, row in rows.items() if row is not None),
