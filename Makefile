@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python -m bench.webhooks
 	$(BIN)/python -m bench.partner_center
 	$(BIN)/python -m bench.scan
+	$(BIN)/python -m bench.fraud_poll
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -33,6 +33,12 @@ def reconcile(timer: func.TimerRequest) -> None:
     run_timer_job("reconcile", timer.past_due, lambda cid: get_context().reconciler().run(correlation_id=cid).counts())
 
 
+@bp.timer_trigger(schedule="%FULL_SWEEP_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def full_sweep(timer: func.TimerRequest) -> None:
+    run_timer_job("full_sweep", timer.past_due,
+                  lambda cid: get_context().full_sweep().run(datetime.now(UTC), correlation_id=cid).counts())
+
+
 @bp.route(route="scan", methods=["POST"])
 @operator_endpoint
 def run_scan(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:

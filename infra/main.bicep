@@ -155,6 +155,17 @@ param fraudPollSchedule string = '0 */15 * * * *'
 @description('NCRONTAB, UTC.')
 param reconcileSchedule string = '0 30 * * * *'
 
+@description('NCRONTAB, UTC: the full sweep that checks the scan agenda missed nothing.')
+param fullSweepSchedule string = '0 0 2 * * 0'
+
+@minValue(1)
+@description('Partner Center calls one fraud poll may spend on usage reads.')
+param fraudPollCallBudget int = 300
+
+@minValue(1)
+@description('Every customer\'s usage is read at least this often (hours).')
+param fraudUsageMaxAgeHours int = 24
+
 @secure()
 @minLength(1)
 @description('Standard Webhooks signing secret(s), comma-separated while rotating.')
@@ -318,6 +329,9 @@ module api 'app/api.bicep' = {
       SCAN_SCHEDULE: scanSchedule
       FRAUD_POLL_SCHEDULE: fraudPollSchedule
       RECONCILE_SCHEDULE: reconcileSchedule
+      FULL_SWEEP_SCHEDULE: fullSweepSchedule
+      FRAUD_POLL_CALL_BUDGET: string(fraudPollCallBudget)
+      FRAUD_USAGE_MAX_AGE_HOURS: string(fraudUsageMaxAgeHours)
       WEBHOOK_TOLERANCE_SECONDS: string(webhookToleranceSeconds)
       OPERATOR_ROLES: operatorRoles
       WECHATPAY_MCHID: wechatpayMchid

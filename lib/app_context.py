@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from lib.domain.policy import CollectionsPolicy
 from lib.domain.policy_file import load_policy
@@ -18,6 +18,7 @@ from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.factory import build_client
 from lib.partner_center.webhook_certificates import WebhookCertificates
 from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
+from lib.services.agenda_filing import AgendaFiling
 from lib.services.assign_unmatched import UnmatchedAssignment
 from lib.services.collections import CollectionsEnforcer
 from lib.services.console_at_risk import at_risk_ids
@@ -25,6 +26,8 @@ from lib.services.console_desk import DeskActions
 from lib.services.customer_names import CustomerNames
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
 from lib.services.fraud_detection import FraudDetection, FraudPoll
+from lib.services.fraud_poll_budget import FraudPollBudget, run_interval
+from lib.services.full_sweep import FullSweep
 from lib.services.import_statement import StatementImport
 from lib.services.ingest_event import LedgerIngestion
 from lib.services.notice_addressing import NoticeAddressing
@@ -35,6 +38,7 @@ from lib.services.payers import PayerDirectory
 from lib.services.prevention_budgets import DefaultBudgets
 from lib.services.proposal_recording import ActionRowProposals
 from lib.services.reconcile import Reconciler
+from lib.services.scan_agenda import AgendaScan, RowSource
 from lib.services.send_notice import Alert, NoticeSender
 from lib.services.service_requests import ServiceRequestService
 from lib.services.stage_service_request import StageServiceRequests
@@ -43,6 +47,7 @@ from lib.services.write_gate import WriteGate
 from lib.settings import Settings, get_settings
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.actions import Actions
+from lib.store.agenda import Agenda
 from lib.store.bank_transfers import TransferLog
 from lib.store.cases import Cases
 from lib.store.companies import Companies
@@ -57,6 +62,7 @@ from lib.store.subscriptions import Subscriptions
 from lib.store.tables import TableStore
 from lib.store.unmatched import UnmatchedEvents
 from lib.store.usage_history import UsageHistory
+from lib.store.usage_reads import UsageReads
 from lib.store.watermarks import Watermarks
 
 
@@ -125,7 +131,8 @@ class AppContext:
         if self._accounts is None:
             with self._lock:
                 if self._accounts is None:
-                    self._accounts = Accounts(self.tables.table("accounts"))
+                    self._accounts = Accounts(self.tables.table("accounts"),
+                                              on_change=lambda cid: self.agenda_filing().after_event(cid))
         return self._accounts
 
     @property
@@ -173,10 +180,27 @@ class AppContext:
                                    stage_requests=stage_requests, clock=self.clock,
                                    notices=self.notice_outbox())
 
-    def delinquency_scan(self) -> DelinquencyScan:
+    def full_scan(self, rows: RowSource | None = None) -> DelinquencyScan:
+        """The scan's decide-and-act step over `rows` (default: the whole index)."""
         return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,
                                ScanSettings(max_suspensions=self.settings.max_suspensions_per_run),
-                               notices=self.notice_outbox())
+                               notices=self.notice_outbox(), rows=rows)
+
+    def delinquency_scan(self) -> AgendaScan:
+        """The daily scan (timer, `POST /api/scan`, CLI): the accounts the agenda names up to the scan's date."""
+        return AgendaScan(self.policy, self.accounts, self.agenda, self.agenda_filing(), self.full_scan, self.runs,
+                          Watermarks(self.tables.table("runs")),
+                          sweep=lambda as_of, cid: self.full_sweep().run(as_of, correlation_id=cid, alert=False).scan)
+
+    def full_sweep(self) -> FullSweep:
+        return FullSweep(self.policy, self.accounts, self.agenda_filing(), self.full_scan, self.runs)
+
+    @property
+    def agenda(self) -> Agenda:
+        return Agenda(self.tables.table("agenda"))
+
+    def agenda_filing(self) -> AgendaFiling:
+        return AgendaFiling(lambda: self.policy, self.accounts, self.agenda, lambda: self.clock())
 
     @property
     def cases(self) -> Cases:
@@ -204,7 +228,15 @@ class AppContext:
 
     def fraud_poll(self) -> FraudPoll:
         return FraudPoll(self.fraud_detection(), self.default_budgets(), self.partner_center, self.runs,
-                         Watermarks(self.tables.table("runs")))
+                         Watermarks(self.tables.table("runs")), budget=self.fraud_poll_budget())
+
+    def fraud_poll_budget(self) -> FraudPollBudget:
+        settings, client = self.settings, self.partner_center
+        return FraudPollBudget(UsageReads(self.tables.table("runs")), Watermarks(self.tables.table("runs")),
+                               budget=settings.fraud_poll_call_budget,
+                               max_age=timedelta(hours=settings.fraud_usage_max_age_hours),
+                               run_interval=run_interval(settings.fraud_poll_schedule, datetime.now(UTC)),
+                               calls=lambda: client.calls, clock=lambda: datetime.now(UTC))
 
     def partner_center_events(self) -> PartnerCenterEvents:
         return PartnerCenterEvents(self.partner_center, self.fraud_detection(), self.reconciler())
@@ -230,9 +262,12 @@ class AppContext:
         def after_record(customer_id: str, summary: LedgerSummary, row: AccountRow) -> None:
             # Built on first use, not with the ingestion: the policy it loads must never stop a fact being
             # recorded (LedgerIngestion marks the customer for the next scan when it cannot load).
-            if not enforcers:
-                enforcers.append(self.enforcer())
-            enforcers[0].after_payment(customer_id, summary, row, actor="payment")
+            try:
+                if not enforcers:
+                    enforcers.append(self.enforcer())
+                enforcers[0].after_payment(customer_id, summary, row, actor="payment")
+            finally:
+                self.agenda_filing().after_event(customer_id, row)  # files ASAP when the policy will not load
 
         return LedgerIngestion(self.ledger, self.accounts, self.unmatched, after_record=after_record)
 

@@ -180,7 +180,7 @@ def _rebuild_summaries(args: argparse.Namespace) -> int:
     from lib.services.rebuild_summaries import rebuild_summaries
 
     context = get_context()
-    report = rebuild_summaries(context.ledger, context.accounts)
+    report = rebuild_summaries(context.ledger, context.accounts, context.agenda_filing().after_event)
     for customer in report.repaired:
         print(f"repaired {customer}")
     for customer in report.conflicts:

@@ -127,6 +127,9 @@ class Settings:
     alipay: AlipaySettings | None = None
     allow_future_as_of: bool = False
     notices: NoticeSettings = field(default_factory=NoticeSettings)
+    full_sweep_schedule: str = "0 0 2 * * 0"
+    fraud_poll_call_budget: int = 300
+    fraud_usage_max_age_hours: int = 24
 
     @property
     def enforcing(self) -> bool:
@@ -202,6 +205,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         alipay=_alipay(reader),
         allow_future_as_of=reader.boolean("ALLOW_FUTURE_AS_OF", False),
         notices=_notices(reader),
+        full_sweep_schedule=reader.schedule("FULL_SWEEP_SCHEDULE", "0 0 2 * * 0"),
+        fraud_poll_call_budget=reader.integer("FRAUD_POLL_CALL_BUDGET", 300, minimum=1),
+        fraud_usage_max_age_hours=reader.integer("FRAUD_USAGE_MAX_AGE_HOURS", 24, minimum=1),
     )
 
 

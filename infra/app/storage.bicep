@@ -29,6 +29,7 @@ var tableNames = [
   'notices'
   'contacts'
   'companies'
+  'agenda'
 ]
 var queueNames = [
   serviceRequestsQueue

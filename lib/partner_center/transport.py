@@ -54,6 +54,7 @@ class PartnerCenterTransport:
         self._sleep = sleep
         self._monotonic = monotonic
         self.page_size = page_size
+        self.calls = 0  # requests sent, retries included: the fraud poll's call budget counts them
         self.user_agent = user_agent or f"csp-guard/{version()}"
 
     def _pages(self, path: str, correlation_id: str | None, *,
@@ -127,6 +128,7 @@ class PartnerCenterTransport:
             started = self._monotonic()
             response: requests.Response | None = None
             failure: requests.RequestException | None = None
+            self.calls += 1
             try:
                 response = self._session.request(method, self.base_url + path, json=body, headers=headers,
                                                  timeout=self.retry.attempt_timeout(deadline - started))

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -87,8 +87,10 @@ class ScanSettings:
 
 class DelinquencyScan:
     def __init__(self, policy: CollectionsPolicy, accounts: Accounts, enforcer: CollectionsEnforcer,
-                 leases: Leases, runs: RunLog, settings: ScanSettings, *, notices: NoticeOutbox | None = None) -> None:
+                 leases: Leases, runs: RunLog, settings: ScanSettings, *, notices: NoticeOutbox | None = None,
+                 rows: Callable[[], Iterable[AccountRow]] | None = None) -> None:
         self._notices = notices
+        self._rows = rows or accounts.scan  # the agenda's due accounts (lib/services/scan_agenda.py), else all
         self._policy = policy
         self._accounts = accounts
         self._enforcer = enforcer
@@ -185,7 +187,7 @@ class DelinquencyScan:
                 report.withheld[applied.withheld] += 1
 
     def _changes(self, report: ScanReport) -> Iterator[tuple[AccountRow, PlannedChange | None]]:
-        for row in self._accounts.scan():
+        for row in self._rows():
             change = plan_change(self._policy, row.customer_id, row.summary, hold=row.hold,
                                  previous_stage=row.stage, suspended_for_non_payment=row.suspended_for_non_payment,
                                  as_of=report.as_of)

@@ -11,14 +11,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from lib.domain.policy import CollectionsPolicy
-from lib.services.delinquency_scan import DelinquencyScan, ScanReport
+from lib.services.delinquency_scan import ScanReport
 from lib.store.leases import LeaseHeld
 from lib.structured_logging import invocation_context
 
 log = logging.getLogger("csp_guard.jobs")
+
+
+class Scan(Protocol):
+    """The daily scan (the agenda's, lib/services/scan_agenda.py) or a scan over given rows."""
+
+    def run(self, as_of: datetime, *, actor: str = ..., correlation_id: str | None = None) -> ScanReport: ...
 
 
 class ScanRunning(RuntimeError):
@@ -43,7 +49,7 @@ def run_timer_job(job: str, past_due: bool, run: Callable[[str], dict[str, Any]]
         return counts
 
 
-def run_scan_now(scan: DelinquencyScan, as_of: datetime, *, now: datetime, policy: CollectionsPolicy,
+def run_scan_now(scan: Scan, as_of: datetime, *, now: datetime, policy: CollectionsPolicy,
                  allow_future: bool, actor: str) -> ScanReport:
     check_scan_day(as_of, now=now, policy=policy, allow_future=allow_future)
     try:

@@ -6,6 +6,7 @@ The summary is derived state; if a bug or a manual edit ever made it disagree wi
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lib.domain.ledger import summarize
@@ -21,7 +22,9 @@ class RebuildReport:
     conflicts: list[str] = field(default_factory=list)
 
 
-def rebuild_summaries(ledger: LedgerBook, accounts: Accounts) -> RebuildReport:
+def rebuild_summaries(ledger: LedgerBook, accounts: Accounts,
+                      refile: Callable[[str], object] = lambda _customer_id: None) -> RebuildReport:
+    """`refile` puts a customer whose index row was written back on the scan's agenda (agenda_filing.py)."""
     report = RebuildReport()
     for customer_id in ledger.customers():
         report.customers += 1
@@ -29,6 +32,7 @@ def rebuild_summaries(ledger: LedgerBook, accounts: Accounts) -> RebuildReport:
         recomputed = summarize(snapshot.facts.values(), version=snapshot.summary.version)
         if recomputed == snapshot.summary:
             accounts.apply_summary(customer_id, snapshot.summary)  # also heals a missing index row
+            refile(customer_id)
             continue
         repaired = dataclasses.replace(recomputed, version=snapshot.summary.version + 1)
         try:
@@ -37,5 +41,6 @@ def rebuild_summaries(ledger: LedgerBook, accounts: Accounts) -> RebuildReport:
             report.conflicts.append(customer_id)  # an event arrived meanwhile and wrote a fresh summary
             continue
         accounts.apply_summary(customer_id, repaired)
+        refile(customer_id)
         report.repaired.append(customer_id)
     return report

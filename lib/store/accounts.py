@@ -12,7 +12,7 @@ import hashlib
 import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -22,7 +22,7 @@ from lib.domain.summary import LedgerSummary
 from lib.store.entities import Record, Value
 from lib.store.errors import ConcurrencyConflict
 from lib.store.summary_codec import summary_from_record, summary_to_values
-from lib.store.tables import Table
+from lib.store.tables import MAX_BATCH, Operation, Table, upsert
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BUCKET_COUNT = 16
@@ -49,6 +49,7 @@ class AccountRow:
     # A fact was recorded but could not be re-evaluated at once (e.g. the policy would not load): the next scan
     # acts on this customer whatever its stage, and its decision clears the mark.
     reevaluate: bool = False
+    agenda_date: str | None = None  # the `agenda` partition the customer is filed under (lib/store/agenda.py)
 
     def enforcing(self, now: datetime) -> bool:
         return self.enforcing_until is not None and self.enforcing_until > now
@@ -59,7 +60,11 @@ class Accounts:
     steady state is one conditional write per event; any other writer changes the ETag and forces a re-read, which
     is also how an ingesting process learns that a scan has marked or suspended the customer."""
 
-    def __init__(self, table: Table, *, cache_size: int = 8192) -> None:
+    def __init__(self, table: Table, *, cache_size: int = 8192,
+                 on_change: Callable[[str], object] | None = None) -> None:
+        # Re-files the customer on the scan's agenda after a write that changes what a scan decides (a hold, the
+        # non-payment suspension flag, a mark for re-evaluation); ingestion and the scan re-file their own writes.
+        self._on_change = on_change
         self._table = table
         self._written: OrderedDict[str, AccountRow] = OrderedDict()
         self._cache_size = cache_size
@@ -106,16 +111,31 @@ class Accounts:
     def mark_suspended_for_non_payment(self, customer_id: str, held: bool) -> None:
         self._forget(customer_id)
         self._table.upsert(bucket_of(customer_id), customer_id, {"suspended_for_non_payment": held})
+        if self._on_change is not None:
+            self._on_change(customer_id)
 
     def mark_for_reevaluation(self, customer_id: str, *, reason: str) -> None:
         self._forget(customer_id)
         self._table.upsert(bucket_of(customer_id), customer_id, {
             "reevaluate": True, "reevaluate_reason": reason[:1000], "reevaluate_since": datetime.now(UTC)})
+        if self._on_change is not None:
+            self._on_change(customer_id)
 
     def mark_enforcing(self, customer_id: str, *, until: datetime) -> None:
         """Tells ingesting processes that a scan is deciding this customer (their cached ETag goes stale)."""
         self._forget(customer_id)
         self._table.upsert(bucket_of(customer_id), customer_id, {"enforcing_until": until})
+
+    def set_agenda_dates(self, keys: Mapping[str, str]) -> None:
+        """Many customers' agenda dates at once (the scan re-filing what it read), in batches per partition."""
+        by_bucket: dict[str, list[Operation]] = {}
+        for customer_id, key in keys.items():
+            self._forget(customer_id)
+            by_bucket.setdefault(bucket_of(customer_id), []).append(
+                upsert(bucket_of(customer_id), customer_id, {"agenda_date": key}))
+        for operations in by_bucket.values():
+            for start in range(0, len(operations), MAX_BATCH):
+                self._table.transact(operations[start:start + MAX_BATCH])
 
     def _remembered(self, customer_id: str) -> AccountRow | None:
         with self._lock:
@@ -140,6 +160,8 @@ class Accounts:
             "hold_kind": hold.kind, "hold_until": hold.until.isoformat(), "hold_note": hold.note,
             "hold_set_by": actor, "hold_set_at": datetime.now(UTC),
         })
+        if self._on_change is not None:
+            self._on_change(customer_id)
 
     def clear_hold(self, customer_id: str, *, actor: str) -> None:
         # MERGE cannot remove a property, so an empty kind means "no hold".
@@ -147,6 +169,24 @@ class Accounts:
         self._table.upsert(bucket_of(customer_id), customer_id, {
             "hold_kind": "", "hold_until": "", "hold_note": "", "hold_set_by": actor, "hold_set_at": datetime.now(UTC),
         })
+        if self._on_change is not None:
+            self._on_change(customer_id)
+
+    def set_agenda_date(self, customer_id: str, key: str) -> None:
+        """Records where the customer is filed on the agenda ("" for nowhere). Guarded by the remembered ETag
+        when there is one, so the ingesting process keeps its one-write-per-event steady state."""
+        remembered = self._remembered(customer_id)
+        if remembered is not None and remembered.etag:
+            try:
+                written = self._table.update_if_match(Record(bucket_of(customer_id), customer_id,
+                                                             etag=remembered.etag), {"agenda_date": key},
+                                                      replace=False)
+                self._remember(replace(remembered, agenda_date=key or None, etag=written.etag))
+                return
+            except ConcurrencyConflict:
+                pass  # someone else wrote the row; a plain merge below is still right for this one property
+        self._forget(customer_id)
+        self._table.upsert(bucket_of(customer_id), customer_id, {"agenda_date": key})
 
     def set_stage(self, customer_id: str, stage: str, *, since: datetime,
                   suspended_for_non_payment: bool | None = None) -> None:
@@ -175,6 +215,7 @@ def account_from_record(record: Record) -> AccountRow:
         enforcing_until=record.moment("enforcing_until"),
         etag=record.etag,
         reevaluate=record.get("reevaluate") is True,
+        agenda_date=record.text("agenda_date") or None,
     )
 
 

@@ -28,6 +28,11 @@ def test_timer_reconcile_runs_on_its_setting(timers):
     assert (spec["schedule"], spec["runOnStartup"], spec["useMonitor"]) == ("%RECONCILE_SCHEDULE%", False, True)
 
 
+def test_timer_full_sweep_runs_on_its_setting_never_on_startup(timers):
+    spec = timers["full_sweep"]
+    assert (spec["schedule"], spec["runOnStartup"], spec["useMonitor"]) == ("%FULL_SWEEP_SCHEDULE%", False, True)
+
+
 def test_queue_create_service_request_reads_the_queue_named_by_its_setting(registered):
     spec = registered["create_service_request"].get_trigger().get_dict_repr()
     assert (spec["type"], spec["queueName"], spec["connection"]) == (
