@@ -14,6 +14,7 @@ from lib.services.delinquency_scan import as_of_date
 from lib.services.full_sweep import ALERT_MESSAGE
 from lib.store.agenda import ASAP
 from tests.support.billing_events import invoice_issued, new_customer, payment_succeeded
+from tests.support.notice_period import notice_day
 
 pytestmark = pytest.mark.integration
 
@@ -151,6 +152,7 @@ def test_an_operator_lifting_a_non_payment_suspension_puts_the_customer_back_bef
 
     customer, subs = seeded_customer(pc_sandbox, ("active",))
     deliver(invoice_issued(customer, "INV-1", 1_250_000), "inv-1")
+    scan(notice_day("2026-12-31", get_context().policy))  # the notice that names the day of suspension
     scan("2026-12-31")
     assert pc_status(pc_sandbox, customer, subs[0]) == "suspended" and filed(customer) is None
     get_context().suspension().restore(customer, reason="non_payment", actor="ops", note="goodwill")
