@@ -29,6 +29,7 @@ var tableNames = [
   'notices'
   'contacts'
   'companies'
+  'proposals'
 ]
 var queueNames = [
   serviceRequestsQueue

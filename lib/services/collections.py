@@ -62,6 +62,23 @@ class Applied:
     service_request: bool = False  # the stage's service_request action queued a 21Vianet request
 
 
+def stage_facts(change: PlannedChange, summary: LedgerSummary, as_of: datetime,
+                policy: CollectionsPolicy) -> dict[str, object]:
+    """What a review-mode proposal shows of the customer's standing when the scan made it, and the marks of the book
+    that a later payment or dispute changes (a proposal lapses then: lib/services/proposals.py)."""
+    decision = change.decision
+    oldest = summary.overdue(as_of, policy.zone).oldest_due
+    return {"stage": decision.stage, "overdue_amount": decision.overdue_amount,
+            "currency": summary.currency or policy.currency, "days_past_due": decision.days_past_due,
+            "oldest_due_date": oldest.isoformat() if oldest else None, "as_of": as_of.isoformat(),
+            "book": book_marks(summary)}
+
+
+def book_marks(summary: LedgerSummary) -> dict[str, object]:
+    return {"last_payment_at": summary.last_payment_at.isoformat() if summary.last_payment_at else None,
+            "open_disputes": summary.open_disputes, "balance": summary.balance}
+
+
 class CollectionsEnforcer:
     def __init__(self, policy: CollectionsPolicy, ledger: LedgerBook, accounts: Accounts, actions: Actions,
                  suspension: SuspensionService, *, stage_requests: StageServiceRequests | None = None,
@@ -133,7 +150,9 @@ class CollectionsEnforcer:
                                      correlation_id=correlation_id)
             else:
                 action = self._suspension.suspend_locked(cid, reason=NON_PAYMENT, actor=actor, asker=Asker.AUTOMATIC,
-                                                         note=decision.reason, correlation_id=correlation_id)
+                                                         note=decision.reason, correlation_id=correlation_id,
+                                                         context={"facts": stage_facts(change, summary, as_of,
+                                                                                       self._policy)})
                 shadow, proposed = action.status == "shadow", action.status == "proposed"
                 withheld = "kill_switch" if action.status == "withheld" else None
                 # A failed PATCH is not a suspension: the account stays unmarked and the next scan tries again.

@@ -16,6 +16,7 @@ import azure.functions as func
 from lib.http_basics import header
 from lib.services.console_at_risk import InvalidListQuery
 from lib.services.console_desk import DeskError
+from lib.services.proposals import ProposalError
 from lib.settings import SettingsError, get_settings
 from lib.structured_logging import invocation_context
 from lib.web.console import responses
@@ -47,7 +48,7 @@ log = logging.getLogger("csp_guard.console")
 MAX_FORM_BYTES = 64 * 1024
 # The pages in the navigation, in order: (path under BASE, message key). A new page is one more entry.
 NAV: list[tuple[str, str]] = [("", "nav.at_risk"), ("/cases", "nav.cases"), ("/unmatched", "nav.unmatched"),
-                              ("/policy", "nav.policy")]
+                              ("/policy", "nav.policy"), ("/proposals", "nav.proposals")]
 
 
 @dataclass
@@ -163,7 +164,7 @@ def _failure(req: func.HttpRequest, exc: Exception, lang: str, correlation_id: s
 def _problem(exc: Exception) -> ProblemError:
     if isinstance(exc, ProblemError):
         return exc
-    if isinstance(exc, ConsoleAccessError | DeskError):
+    if isinstance(exc, ConsoleAccessError | DeskError | ProposalError):
         return ProblemError(exc.status, str(exc), problem=exc.problem, field=getattr(exc, "field", None))
     if isinstance(exc, InvalidListQuery):
         return ProblemError(400, str(exc), problem="invalid-query", field=exc.field)
