@@ -79,11 +79,13 @@ class SuspensionService:
     # --- public operations, each under the customer's lock ---
 
     def suspend(self, customer_id: str, *, reason: str, actor: str, asker: Asker, note: str = "",
-                subscription_ids: Sequence[str] | None = None, correlation_id: str | None = None) -> Action:
+                subscription_ids: Sequence[str] | None = None, correlation_id: str | None = None,
+                context: Mapping[str, Any] | None = None) -> Action:
         check_reason(reason)
         with self.locks.hold(customer_id):
             return self.suspend_locked(customer_id, reason=reason, actor=actor, asker=asker, note=note,
-                                       subscription_ids=subscription_ids, correlation_id=correlation_id)
+                                       subscription_ids=subscription_ids, correlation_id=correlation_id,
+                                       context=context)
 
     def restore(self, customer_id: str, *, reason: str, actor: str, note: str = "",
                 correlation_id: str | None = None) -> Action:
