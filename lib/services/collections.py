@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from lib.domain.collections_plan import PlannedChange, plan_change
-from lib.domain.policy import CURRENT, CollectionsPolicy
+from lib.domain.policy import CURRENT, CollectionsPolicy, Decision
 from lib.domain.summary import LedgerSummary
 from lib.services.notice_outbox import NoticeOutbox
 from lib.services.stage_service_request import StageServiceRequests
@@ -62,11 +62,10 @@ class Applied:
     service_request: bool = False  # the stage's service_request action queued a 21Vianet request
 
 
-def stage_facts(change: PlannedChange, summary: LedgerSummary, as_of: datetime,
+def stage_facts(decision: Decision, summary: LedgerSummary, as_of: datetime,
                 policy: CollectionsPolicy) -> dict[str, object]:
     """What a review-mode proposal shows of the customer's standing when the scan made it, and the marks of the book
     that a later payment or dispute changes (a proposal lapses then: lib/services/proposals.py)."""
-    decision = change.decision
     oldest = summary.overdue(as_of, policy.zone).oldest_due
     return {"stage": decision.stage, "overdue_amount": decision.overdue_amount,
             "currency": summary.currency or policy.currency, "days_past_due": decision.days_past_due,
@@ -151,7 +150,7 @@ class CollectionsEnforcer:
             else:
                 action = self._suspension.suspend_locked(cid, reason=NON_PAYMENT, actor=actor, asker=Asker.AUTOMATIC,
                                                          note=decision.reason, correlation_id=correlation_id,
-                                                         context={"facts": stage_facts(change, summary, as_of,
+                                                         context={"facts": stage_facts(decision, summary, as_of,
                                                                                        self._policy)})
                 shadow, proposed = action.status == "shadow", action.status == "proposed"
                 withheld = "kill_switch" if action.status == "withheld" else None

@@ -4,6 +4,8 @@ note and records it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
@@ -22,8 +24,9 @@ def proposed(console: Console, *names: str) -> list[str]:
     return customers
 
 
-def open_proposal(console: Console, customer: str) -> dict[str, object]:
-    [found] = [p for p in console.api("GET", "proposals").json()["proposals"] if p["customer_id"] == customer]
+def open_proposal(console: Console, customer: str) -> dict[str, Any]:
+    listed: list[dict[str, Any]] = console.api("GET", "proposals").json()["proposals"]
+    [found] = [p for p in listed if p["customer_id"] == customer]
     return found
 
 
