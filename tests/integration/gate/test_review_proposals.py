@@ -14,6 +14,7 @@ from lib.app_context import get_context, reset_context
 from lib.domain.events import parse_canonical
 from lib.domain.hold_request import parse_hold
 from lib.services.delinquency_scan import as_of_date
+from lib.services.health_check import check_status
 from lib.services.ingest_event import LedgerIngestion
 from lib.services.proposals import ProposalClosed, StaleProposal, UnknownProposal
 from lib.services.write_gate import Asker
@@ -67,6 +68,8 @@ def test_the_scan_proposes_once_with_the_stage_facts_and_patches_nothing(propose
     trail = [a for a in context.actions.for_customer(debtor) if a.status == "proposed"]
     assert [(a.action_id, a.details["proposal_id"]) for a in trail] == [(proposal.action_id, proposal.proposal_id)]
     assert patches(pc_sandbox) == [] and pc_status(pc_sandbox, debtor, sub) == "active"
+    waiting = check_status(context.settings).components["proposals"]  # GET /api/status shows what waits
+    assert waiting.details == {"open": 1, "oldest": proposal.created_at.isoformat()}
 
 
 def test_approving_suspends_at_once_as_the_operator(proposed, pc_sandbox):
