@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from lib.app_context import get_context, reset_context
 from lib.domain.events import parse_canonical
 from lib.domain.hold_request import parse_hold
+from lib.partner_center.models import UsageSummary
 from lib.services.delinquency_scan import as_of_date
+from lib.services.fraud_detection import FraudReport
 from lib.services.health_check import check_status
 from lib.services.ingest_event import LedgerIngestion
 from lib.services.proposals import ProposalClosed, StaleProposal, UnknownProposal
 from lib.services.write_gate import Asker
 from lib.store.proposals import Proposal, new_proposal_id
-from tests.fixtures.sandbox import sandbox_calls
+from tests.fixtures.sandbox import sandbox_calls, seed
 from tests.support.billing_events import canonical, invoice_issued, payment_succeeded
 from tests.support.notice_period import notice_day
 from tests.support.suspension_world import pc_status, seeded_customer
@@ -203,3 +206,29 @@ def test_a_fraud_proposal_is_approved_only_while_its_case_is_open(app_env, pc_sa
     decided = desk.approve(customer, second.proposal_id, actor="ops:alice")
     assert decided.write is not None and decided.write.reason == "fraud"
     assert pc_status(pc_sandbox, customer, subs[0]) == "suspended"
+
+
+def test_approving_a_budget_or_a_service_request_proposal_makes_that_write(app_env, pc_sandbox, monkeypatch):
+    context = review(monkeypatch)
+    customer = str(uuid.uuid4())
+    created = (datetime.now(UTC) - timedelta(days=2)).isoformat()  # a new customer: the default budget applies
+    seed(pc_sandbox, [{"id": customer, "companyName": "预算审批测试", "usage": {"totalCost": "10.00", "budget": 0},
+                       "subscriptions": [{"id": "az-9", "creationDate": created}]}])
+    context.default_budgets().apply(UsageSummary(customer, 0, "CNY", None), FraudReport())
+    case = context.cases.open(customer, reason="fraud", title="Suspected fraud", description="[high] mining",
+                              severity="Critical", source="fraud_events_poll")
+    context.service_requests_service().request(case, asker=Asker.AUTOMATIC, actor="fraud_events_poll")
+    by_write = {p.write: p for p in context.proposal_desk().listed("open")}
+    assert set(by_write) == {"usage_budget", "service_request"}
+    assert [c for c in sandbox_calls(pc_sandbox) if c["method"] in ("PATCH", "POST")] == []
+
+    desk = context.proposal_desk()
+    desk.approve(customer, by_write["usage_budget"].proposal_id, actor="ops:alice")
+    assert [(c["method"], c["path"]) for c in sandbox_calls(pc_sandbox) if c["method"] == "PATCH"] == [
+        ("PATCH", f"/v1/customers/{customer}/usagebudget")]
+    desk.approve(customer, by_write["service_request"].proposal_id, actor="ops:alice")
+    [message] = context.service_requests.receive(max_messages=16)  # queued now, as the operator asked
+    context.service_requests_service().handle(message.body)
+    assert [c["method"] for c in sandbox_calls(pc_sandbox)
+            if "/servicerequests/" in c["path"] and c["method"] == "POST"] == ["POST"]
+    assert context.cases.get(customer, case.case_id).service_request_id
