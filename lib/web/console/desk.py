@@ -80,7 +80,15 @@ class Desk:
         return {"lang": self.lang, "t": self.t, "base": BASE, "nav": NAV, "path": path,
                 "other_lang": next(lang for lang in LANGUAGES if lang != self.lang),
                 "actor": self.visitor.actor.name, "csrf": self.visitor.csrf,
-                "can_sign_out": self.visitor.via == "session", "stage_label": self.stage_label}
+                "can_sign_out": self.visitor.via == "session", "stage_label": self.stage_label,
+                "label": self.label}
+
+    def label(self, group: str, name: str) -> str:
+        """A word of a known group (reason, write) in the page's language; a name it does not know, as it is."""
+        try:
+            return self.t(f"{group}.{name}")
+        except KeyError:
+            return name
 
     def stage_label(self, name: str) -> str:
         try:

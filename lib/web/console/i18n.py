@@ -158,6 +158,14 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh-CN, en)
     "notice.subject": ("主题", "Subject"),
     "notice.time": ("时间", "Time"),
     "notice.suspension_date": ("暂停日期", "Suspension date"),
+    "reason.non_payment": ("欠费", "non-payment"),
+    "reason.fraud": ("欺诈", "fraud"),
+    "reason.misuse": ("滥用", "misuse"),
+    "reason.manual": ("人工", "manual"),
+    "reason.prevention": ("预防", "prevention"),
+    "write.subscription_status": ("暂停订阅", "suspend the subscriptions"),
+    "write.usage_budget": ("设置用量预算", "set the usage budget"),
+    "write.service_request": ("提交 21Vianet 服务请求", "file a 21Vianet service request"),
 }
 
 

@@ -44,7 +44,7 @@ def test_approving_a_proposal_from_the_console_suspends_in_the_sandbox(page: Pag
     page.on("dialog", answer)
     sign_in(page, console, "?lang=en")
     row = page.locator(f"tr[data-customer='{customer}']")
-    expect(row.locator("td.open-proposal a.proposal-link")).to_have_text("non_payment")
+    expect(row.locator("td.open-proposal a.proposal-link")).to_have_text("non-payment")
     expect(row.locator("td.last-notice .notice-recorded")).to_have_text("recorded")  # NOTICES_MODE=record
     row.locator("td.open-proposal a.proposal-link").click()
 
@@ -105,4 +105,8 @@ def test_the_customer_page_shows_notices_contacts_and_the_open_proposal(page: Pa
     expect(page.locator("#notices")).to_contain_text("pre_suspension")
     expect(page.locator("#contacts")).to_contain_text("ar@example.cn")
     expect(page.locator("#contacts")).to_contain_text("cfo@example.cn")
-    expect(page.locator("#proposals")).to_contain_text("non_payment")
+    expect(page.locator("#proposals")).to_contain_text("non-payment · suspend the subscriptions")
+    page.goto(f"{console.url}?lang=zh-CN")  # and in Chinese, on the at-risk list
+    row = page.locator(f"tr[data-customer='{customer}']")
+    expect(row.locator("td.open-proposal a.proposal-link")).to_have_text("欠费")
+    expect(row.locator("td.last-notice .notice-recorded")).to_have_text("已记录")
