@@ -11,8 +11,8 @@ from lib.web.endpoint import Actor, operator_endpoint, register_error
 from lib.web.problems import ProblemError, json_response, read_json_body
 
 bp = func.Blueprint()
-for _error in (proposals.ProposalError, proposals.InvalidNote, proposals.UnknownProposal, proposals.ProposalClosed,
-               proposals.StaleProposal):
+for _error in (proposals.ProposalError, proposals.InvalidNote, proposals.InvalidStatus, proposals.UnknownProposal,
+               proposals.ProposalClosed, proposals.StaleProposal):
     register_error(_error, _error.status, _error.problem, lambda e: {"field": getattr(e, "field", None)})
 
 

@@ -57,6 +57,10 @@ class InvalidNote(ProposalError):
     problem, field = "invalid-body", "note"
 
 
+class InvalidStatus(ProposalError):
+    problem, field = "invalid-query", "status"
+
+
 @dataclass(frozen=True)
 class Decided:
     proposal: Proposal
@@ -77,7 +81,7 @@ def check_note(note: object, *, required: bool) -> str:
 def check_list_status(status: str | None) -> str:
     status = status or OPEN
     if status not in LIST_STATUSES:
-        raise ProposalError(f"status must be one of {', '.join(LIST_STATUSES)}")
+        raise InvalidStatus(f"status must be one of {', '.join(LIST_STATUSES)}")
     return status
 
 

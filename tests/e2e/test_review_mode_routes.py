@@ -96,4 +96,5 @@ def test_operators_decide_review_mode_proposals_over_http(host, pc_sandbox, tabl
     everything = {p["proposal_id"]: p["status"] for p in call(host, "GET", "proposals?status=all").json()["proposals"]}
     assert everything == {first["proposal_id"]: "approved", second["proposal_id"]: "rejected",
                           third["proposal_id"]: "lapsed", fourth["proposal_id"]: "lapsed"}
-    assert call(host, "GET", "proposals?status=maybe").status_code == 400
+    bad = call(host, "GET", "proposals?status=maybe")
+    assert bad.status_code == 400 and bad.json()["field"] == "status"
