@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions import console, customers, health, notices, payers, reports, scans, service_requests, webhooks
+from functions import (
+    console,
+    customers,
+    health,
+    notices,
+    payers,
+    proposals,
+    reports,
+    scans,
+    service_requests,
+    webhooks,
+)
 from lib.app_startup import start_app
 from lib.telemetry import configure_telemetry
 
@@ -24,3 +35,4 @@ app.register_functions(service_requests.bp)
 app.register_functions(payers.bp)
 app.register_functions(notices.bp)
 app.register_functions(console.bp)
+app.register_functions(proposals.bp)

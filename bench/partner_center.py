@@ -24,12 +24,13 @@ from lib.azurite_process import start_azurite
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.sandbox.server import SandboxHandle, start_background
 from lib.partner_center.tokens import StaticTokenProvider
-from lib.services.proposal_recording import ActionRowProposals
+from lib.services.proposal_recording import TableProposals
 from lib.services.suspension import SuspensionService
 from lib.services.write_gate import Asker, WriteGate
 from lib.settings import StorageSettings
 from lib.store.actions import Actions
 from lib.store.leases import CustomerLocks, Leases
+from lib.store.proposals import Proposals
 from lib.store.subscriptions import Subscriptions
 from lib.store.tables import TableStore
 
@@ -47,7 +48,7 @@ def seed(sandbox: SandboxHandle, customers: int, subscriptions: int) -> list[str
 def service(sandbox: SandboxHandle, store: TableStore) -> SuspensionService:
     client = PartnerCenterClient(sandbox.url, StaticTokenProvider("bench"))
     actions = Actions(store.table("actions"))
-    gate = WriteGate(client, ActionRowProposals(actions), mode="enforce", paused=False)
+    gate = WriteGate(client, TableProposals(Proposals(store.table("proposals")), actions), mode="enforce", paused=False)
     return SuspensionService(client, gate, Subscriptions(store.table("subscriptions")), actions,
                              CustomerLocks(Leases(store.table("runs")), wait=timedelta(seconds=60)))
 

@@ -65,6 +65,18 @@ def console_policy(desk: Desk) -> func.HttpResponse:
     return pages.policy_page(desk)
 
 
+@bp.route(route="console/proposals", methods=["GET"], auth_level=ANONYMOUS)
+@console_page
+def console_proposals(desk: Desk) -> func.HttpResponse:
+    return pages.proposals_page(desk)
+
+
+@bp.route(route="console/proposals/{customer_id}/{proposal_id}/decide", methods=["POST"], auth_level=ANONYMOUS)
+@console_write
+def console_proposal_decide(desk: Desk) -> func.HttpResponse:
+    return pages.decide_proposal(desk, desk.req.route_params["customer_id"], desk.req.route_params["proposal_id"])
+
+
 @bp.route(route="console/login", methods=["GET"], auth_level=ANONYMOUS)
 @console_page
 def console_login_form(desk: Desk) -> func.HttpResponse:

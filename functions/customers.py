@@ -8,7 +8,6 @@ import azure.functions as func
 
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
-from lib.domain.hold_request import parse_hold
 from lib.services.customer_view import customer_view
 from lib.services.suspension import check_reason
 from lib.services.write_gate import Asker
@@ -59,12 +58,8 @@ def restore_customer(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
 @operator_endpoint
 def put_hold(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
     customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
-    context = get_context()
-    hold = parse_hold(_object(req), context.policy, datetime.now(UTC))
-    _known(customer_id)
-    context.accounts.set_hold(customer_id, hold, actor=actor.name)
-    context.actions.record(customer_id, kind="hold", reason=hold.kind, actor=actor.name, note=hold.note,
-                           status="recorded", details={"until": hold.until.isoformat()})
+    # The console's use case: the same rules and audit trail, and an open non-payment proposal lapses.
+    hold = get_context().desk_actions().set_hold(customer_id, _object(req), actor=actor.name, as_of=datetime.now(UTC))
     return json_response({"customer_id": customer_id, "hold": {"kind": hold.kind, "until": hold.until.isoformat(),
                                                                 "note": hold.note}})
 
@@ -73,10 +68,7 @@ def put_hold(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
 @operator_endpoint
 def delete_hold(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
     customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
-    context = get_context()
-    _known(customer_id)
-    context.accounts.clear_hold(customer_id, actor=actor.name)
-    context.actions.record(customer_id, kind="hold", reason="ended", actor=actor.name, status="recorded")
+    get_context().desk_actions().end_hold(customer_id, actor=actor.name)
     return json_response({"customer_id": customer_id, "hold": None})
 
 
@@ -92,9 +84,3 @@ def _note(body: dict[str, object]) -> str:
     if not isinstance(note, str) or len(note) > 2000:
         raise ProblemError(400, "note must be text of at most 2000 characters", problem="invalid-body", field="note")
     return note
-
-
-def _known(customer_id: str) -> None:
-    context = get_context()
-    if context.accounts.get(customer_id) is None and not context.ledger.load(customer_id).exists:
-        raise ProblemError(404, f"csp-guard knows nothing of customer {customer_id}", problem="unknown-customer")

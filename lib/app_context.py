@@ -36,7 +36,8 @@ from lib.services.ops_alerts import AlertCallback, LoggingOpsAlerts, OpsAlerts
 from lib.services.partner_center_events import PartnerCenterEvents
 from lib.services.payers import PayerDirectory
 from lib.services.prevention_budgets import DefaultBudgets
-from lib.services.proposal_recording import ActionRowProposals
+from lib.services.proposal_recording import TableProposals
+from lib.services.proposals import ProposalDesk
 from lib.services.reconcile import Reconciler
 from lib.services.scan_agenda import AgendaScan, RowSource
 from lib.services.send_notice import Alert, NoticeSender
@@ -56,6 +57,7 @@ from lib.store.leases import CustomerLocks, Leases
 from lib.store.ledger import LedgerBook
 from lib.store.notices import Notices
 from lib.store.payers import PayerIndex
+from lib.store.proposals import Proposals
 from lib.store.queues import MessageQueue
 from lib.store.runs import RunLog
 from lib.store.subscriptions import Subscriptions
@@ -171,8 +173,8 @@ class AppContext:
 
     def write_gate(self) -> WriteGate:
         """The one gate in front of every Partner Center write (DESIGN.md, One write gate)."""
-        return WriteGate(self.partner_center, ActionRowProposals(self.actions), mode=self.settings.enforcement_mode,
-                         paused=self.settings.enforcement_paused)
+        return WriteGate(self.partner_center, TableProposals(self.proposals, self.actions),
+                         mode=self.settings.enforcement_mode, paused=self.settings.enforcement_paused)
 
     def enforcer(self) -> CollectionsEnforcer:
         stage_requests = StageServiceRequests(self.policy, self.cases, self.service_requests_service)
@@ -266,6 +268,7 @@ class AppContext:
                 if not enforcers:
                     enforcers.append(self.enforcer())
                 enforcers[0].after_payment(customer_id, summary, row, actor="payment")
+                self.proposal_desk().after_book_change(customer_id, summary, actor="payment")
             finally:
                 self.agenda_filing().after_event(customer_id, row)  # files ASAP when the policy will not load
 
@@ -352,7 +355,20 @@ class AppContext:
     def desk_actions(self) -> DeskActions:
         return DeskActions(unmatched=self.unmatched, assignment=self.unmatched_assignment, actions=self.actions,
                            cases=self.cases, suspension=self.suspension, accounts=self.accounts, ledger=self.ledger,
-                           policy=self.policy)
+                           policy=self.policy,
+                           on_hold_change=lambda cid, why, actor: self.proposal_desk().lapse(cid, why=why, actor=actor))
+
+    # --- review mode ---
+
+    @property
+    def proposals(self) -> Proposals:
+        return Proposals(self.tables.table("proposals"))
+
+    def proposal_desk(self) -> ProposalDesk:
+        return ProposalDesk(self.proposals, self.actions, suspension=self.suspension, accounts=self.accounts,
+                            ledger=self.ledger, policy=lambda: self.policy, cases=self.cases,
+                            notices=self.notice_outbox, service_requests=self.service_requests_service,
+                            clock=self.clock)
 
 
 _context: AppContext | None = None

@@ -103,11 +103,15 @@ def seed_demo(args: argparse.Namespace) -> int:
 
 def _seed_console_demo() -> None:
     from lib.app_context import get_context
-    from lib.services.console_demo import seed_console_demo
+    from lib.services.console_demo import DemoProposal, seed_console_demo
+    from lib.services.proposal_recording import TableProposals
 
     context = get_context()
-    added = seed_console_demo(context.ingestion(), context.unmatched, context.cases, today=datetime.now(UTC))
-    print(f"seed-demo: {added} unmatched transfers and cases added for the console")
+    proposal = DemoProposal(context.policy, context.ledger, context.proposals,
+                            TableProposals(context.proposals, context.actions))
+    added = seed_console_demo(context.ingestion(), context.unmatched, context.cases, today=datetime.now(UTC),
+                              proposal=proposal)
+    print(f"seed-demo: {added} unmatched transfers, cases and proposals added for the console")
 
 
 def pc_webhooks(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ PAGES = [  # (file, path under /api/console, language, height): kept small, they
     ("unmatched.png", "/unmatched", "en", 300),
     ("cases.png", "/cases", "en", 300),
     ("policy.png", "/policy", "zh-CN", 360),
+    ("proposals.png", "/proposals", "en", 420),
 ]
 
 

@@ -30,6 +30,7 @@ var tableNames = [
   'contacts'
   'companies'
   'agenda'
+  'proposals'
 ]
 var queueNames = [
   serviceRequestsQueue

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from lib.domain.collections_plan import PlannedChange, plan_change
-from lib.domain.policy import CURRENT, CollectionsPolicy
+from lib.domain.policy import CURRENT, CollectionsPolicy, Decision
 from lib.domain.summary import LedgerSummary
 from lib.services.notice_outbox import NoticeOutbox
 from lib.services.stage_service_request import StageServiceRequests
@@ -60,6 +60,22 @@ class Applied:
     shadow: bool = False  # shadow mode decided a suspension and called nothing
     proposed: bool = False  # review mode: the suspension waits for an operator
     service_request: bool = False  # the stage's service_request action queued a 21Vianet request
+
+
+def stage_facts(decision: Decision, summary: LedgerSummary, as_of: datetime,
+                policy: CollectionsPolicy) -> dict[str, object]:
+    """What a review-mode proposal shows of the customer's standing when the scan made it, and the marks of the book
+    that a later payment or dispute changes (a proposal lapses then: lib/services/proposals.py)."""
+    oldest = summary.overdue(as_of, policy.zone).oldest_due
+    return {"stage": decision.stage, "overdue_amount": decision.overdue_amount,
+            "currency": summary.currency or policy.currency, "days_past_due": decision.days_past_due,
+            "oldest_due_date": oldest.isoformat() if oldest else None, "as_of": as_of.isoformat(),
+            "book": book_marks(summary)}
+
+
+def book_marks(summary: LedgerSummary) -> dict[str, object]:
+    return {"last_payment_at": summary.last_payment_at.isoformat() if summary.last_payment_at else None,
+            "open_disputes": summary.open_disputes, "balance": summary.balance}
 
 
 class CollectionsEnforcer:
@@ -133,7 +149,9 @@ class CollectionsEnforcer:
                                      correlation_id=correlation_id)
             else:
                 action = self._suspension.suspend_locked(cid, reason=NON_PAYMENT, actor=actor, asker=Asker.AUTOMATIC,
-                                                         note=decision.reason, correlation_id=correlation_id)
+                                                         note=decision.reason, correlation_id=correlation_id,
+                                                         context={"facts": stage_facts(decision, summary, as_of,
+                                                                                       self._policy)})
                 shadow, proposed = action.status == "shadow", action.status == "proposed"
                 withheld = "kill_switch" if action.status == "withheld" else None
                 # A failed PATCH is not a suspension: the account stays unmarked and the next scan tries again.

@@ -69,7 +69,10 @@ class Assignment:
 class DeskActions:
     def __init__(self, *, unmatched: UnmatchedEvents, assignment: Callable[[], UnmatchedAssignment],
                  actions: Actions, cases: Cases, suspension: Callable[[], SuspensionService], accounts: Accounts,
-                 ledger: LedgerBook, policy: CollectionsPolicy) -> None:
+                 ledger: LedgerBook, policy: CollectionsPolicy,
+                 on_hold_change: Callable[[str, str, str], object] | None = None) -> None:
+        # Told (customer, why, actor) after a hold is set or ended: an open non-payment proposal lapses then.
+        self._on_hold_change = on_hold_change
         self._unmatched = unmatched
         self._assignment = assignment
         self._actions = actions
@@ -121,12 +124,19 @@ class DeskActions:
         self._accounts.set_hold(customer_id, hold, actor=actor)
         self._actions.record(customer_id, kind="hold", reason=hold.kind, actor=actor, note=hold.note,
                              status="recorded", details={"until": hold.until.isoformat()})
+        self._hold_changed(customer_id, f"a {hold.kind} hold was set until {hold.until.isoformat()}", actor)
         return hold
 
     def end_hold(self, customer_id: str, *, actor: str) -> Action:
         self._known(customer_id)
         self._accounts.clear_hold(customer_id, actor=actor)
-        return self._actions.record(customer_id, kind="hold", reason="ended", actor=actor, status="recorded")
+        action = self._actions.record(customer_id, kind="hold", reason="ended", actor=actor, status="recorded")
+        self._hold_changed(customer_id, "the hold was ended", actor)
+        return action
+
+    def _hold_changed(self, customer_id: str, why: str, actor: str) -> None:
+        if self._on_hold_change is not None:
+            self._on_hold_change(customer_id, why, actor)
 
     def _known(self, customer_id: str) -> None:
         if self._accounts.get(customer_id) is None and not self._ledger.load(customer_id).exists:

@@ -145,7 +145,8 @@ class FraudDetection:
         if suspend:
             action = self._suspension.suspend_locked(
                 customer_id, reason="fraud", actor=source, asker=Asker.AUTOMATIC,
-                note=f"case {case.case_id}: " + "; ".join(f.evidence for f in findings), correlation_id=correlation_id)
+                note=f"case {case.case_id}: " + "; ".join(f.evidence for f in findings), correlation_id=correlation_id,
+                context={"case_id": case.case_id})
             report.suspended += int(in_force(action))
             report.withheld += int(action.status == "withheld")
             report.shadow += int(action.status == "shadow")

@@ -20,6 +20,7 @@ from lib.partner_center.retry import RetryPolicy
 from lib.services.suspension_report import suspension_report
 from lib.settings import Settings
 from lib.store.errors import StoreError
+from lib.store.proposals import OPEN, Proposals
 from lib.store.queues import MessageQueue
 from lib.store.runs import RunLog
 from lib.store.subscriptions import Subscriptions
@@ -99,6 +100,7 @@ def _probe(settings: Settings, *, deep: bool) -> StatusReport:
     report.components["notices_queue"] = _poison(settings, settings.notices.queue)
     if deep:  # reads every subscription row: operators only
         report.components["suspensions"] = _suspensions(Subscriptions(store.table("subscriptions")))
+        report.components["proposals"] = _proposals(Proposals(store.table("proposals")))
     report.components["partner_center"] = _partner_center(settings)
     return report
 
@@ -138,6 +140,15 @@ def _suspensions(subscriptions: Subscriptions) -> Component:
         return Component("degraded", {"error": str(exc)})
     details = {key: costs[key] for key in ("suspended", "still_billed", "data_at_risk", "term_ending")}
     return Component("degraded" if costs["data_at_risk"] else "ok", details)
+
+
+def _proposals(proposals: Proposals) -> Component:
+    """Review mode's open proposals: waiting for a person is not a fault, so this never degrades status."""
+    try:
+        waiting = sorted(p.created_at for p in proposals.with_status(OPEN) if p.created_at is not None)
+    except StoreError as exc:
+        return Component("degraded", {"error": str(exc)})
+    return Component("ok", {"open": len(waiting), "oldest": waiting[0].isoformat() if waiting else None})
 
 
 def _timers(report: StatusReport, runs: RunLog) -> Component:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lib.partner_center.errors import NotFoundError, PartnerCenterError
@@ -79,11 +79,13 @@ class SuspensionService:
     # --- public operations, each under the customer's lock ---
 
     def suspend(self, customer_id: str, *, reason: str, actor: str, asker: Asker, note: str = "",
-                subscription_ids: Sequence[str] | None = None, correlation_id: str | None = None) -> Action:
+                subscription_ids: Sequence[str] | None = None, correlation_id: str | None = None,
+                context: Mapping[str, Any] | None = None) -> Action:
         check_reason(reason)
         with self.locks.hold(customer_id):
             return self.suspend_locked(customer_id, reason=reason, actor=actor, asker=asker, note=note,
-                                       subscription_ids=subscription_ids, correlation_id=correlation_id)
+                                       subscription_ids=subscription_ids, correlation_id=correlation_id,
+                                       context=context)
 
     def restore(self, customer_id: str, *, reason: str, actor: str, note: str = "",
                 correlation_id: str | None = None) -> Action:
@@ -95,7 +97,9 @@ class SuspensionService:
     # --- the same, for callers that already hold the customer's lock (the scan, the payment hook) ---
 
     def suspend_locked(self, customer_id: str, *, reason: str, actor: str, asker: Asker, note: str = "",
-                       subscription_ids: Sequence[str] | None = None, correlation_id: str | None = None) -> Action:
+                       subscription_ids: Sequence[str] | None = None, correlation_id: str | None = None,
+                       context: Mapping[str, Any] | None = None) -> Action:
+        """`context`: what a proposal or a held-back record should carry besides (the stage facts, the case)."""
         known = self._subscriptions.for_customer(customer_id)
         wanted = set(subscription_ids) if subscription_ids else None
         record = functools.partial(self._actions.record, customer_id, kind="suspend", reason=reason, actor=actor,
@@ -103,7 +107,7 @@ class SuspensionService:
         verdict = self.gate.verdict(asker, PATCH)
         if verdict is not Verdict.WRITE:
             return self._held_back(customer_id, verdict, asker, known, wanted, reason=reason, actor=actor, note=note,
-                                   correlation_id=correlation_id)
+                                   correlation_id=correlation_id, context=context or {})
         scope = [s for s in known.values() if wanted is None or s.subscription_id in wanted]
         if scope and (wanted is None or len(scope) == len(wanted)) and all(
                 reason in s.reasons and not s.unanswered_request_id for s in scope):
@@ -170,10 +174,11 @@ class SuspensionService:
 
     def _held_back(self, customer_id: str, verdict: Verdict, asker: Asker, known: dict[str, SubscriptionState],
                    wanted: set[str] | None, *, reason: str, actor: str, note: str,
-                   correlation_id: str | None) -> Action:
+                   correlation_id: str | None, context: Mapping[str, Any]) -> Action:
         """Shadow mode, the kill switch or review mode: decided and recorded (or proposed); nothing called."""
         scope = [s for s in known.values() if wanted is None or s.subscription_id in wanted]
-        details = {**self.gate.why_not(asker, PATCH), "subscription_ids": sorted(wanted) if wanted else None}
+        details = {**context, **self.gate.why_not(asker, PATCH),
+                   "subscription_ids": sorted(wanted) if wanted else None}
         if verdict is Verdict.PROPOSE:
             return self.gate.propose(customer_id, PATCH, reason=reason, actor=actor, evidence=note, details=details,
                                      correlation_id=correlation_id)

@@ -32,9 +32,9 @@ from lib.store.entities import Record, Value, from_entity, to_entity
 from lib.store.errors import ConcurrencyConflict, EntityNotFound, StorageUnavailable, StoreError
 
 TABLES = ("ledger", "accounts", "subscriptions", "actions", "cases", "unmatched", "runs", "payers", "transfers",
-          "notices", "contacts", "companies", "agenda")
+          "notices", "contacts", "companies", "agenda", "proposals")
 TableName = Literal["ledger", "accounts", "subscriptions", "actions", "cases", "unmatched", "runs", "payers",
-                    "transfers", "notices", "contacts", "companies", "agenda"]
+                    "transfers", "notices", "contacts", "companies", "agenda", "proposals"]
 MAX_BATCH = 100  # entity-group transaction limit
 T = TypeVar("T")
 

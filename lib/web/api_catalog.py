@@ -258,3 +258,29 @@ OPERATIONS += [
               "Console static file by fingerprinted name (Cache-Control immutable, ETag)", "anonymous",
               responses={"200": "the file", "304": "not modified", "404": "no such file"}),
 ]
+
+# Review mode (ENFORCEMENT_MODE=review): the writes the scan and the fraud rules would make, waiting for a person.
+NOTE_BODY: dict[str, Any] = {"type": "object", "additionalProperties": False,
+                             "properties": {"note": {"type": "string", "maxLength": 2000}}}
+OPERATIONS += [
+    Operation("GET", "proposals", "listProposals",
+              "Review mode's proposals: customer, reason, write, evidence, stage facts, who made them and when, and "
+              "the decision", "operator", query=(("status", "open (default), approved, rejected, lapsed or all"),),
+              responses={"200": "the proposals, oldest first", "400": "unknown status"}),
+    Operation("POST", "proposals/{customer_id}/{proposal_id}/approve", "approveProposal",
+              "Approve: re-check the fresh book, the hold, the notice period (or that the case is still open), then "
+              "write at once as the approving operator", "operator", request=NOTE_BODY,
+              responses={"200": "approved, with the write's action", "404": "no such proposal",
+                         "409": "stale-proposal (it has lapsed) or proposal-closed (decided already)"}),
+    Operation("POST", "proposals/{customer_id}/{proposal_id}/reject", "rejectProposal",
+              "Reject with a note (required)", "operator",
+              request={**NOTE_BODY, "required": ["note"]},
+              responses={"200": "rejected", "400": "the note is missing", "404": "no such proposal",
+                         "409": "proposal-closed (decided already)"}),
+    Operation("GET", "console/proposals", "consoleProposals",
+              "Console: proposals to approve or reject (status=open by default)", "operator",
+              query=(("status", "open (default), approved, rejected, lapsed or all"),), responses=CONSOLE_PAGE),
+    Operation("POST", "console/proposals/{customer_id}/{proposal_id}/decide", "consoleDecideProposal",
+              "Console form: approve or reject a proposal (decision=approve|reject, note; a reject needs a note)",
+              "operator", responses=CONSOLE_FORM),
+]

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from lib.partner_center.client import PartnerCenterClient
-from lib.services.proposal_recording import ActionRowProposals
+from lib.services.proposal_recording import TableProposals
 from lib.services.suspension import SuspensionService
 from lib.services.write_gate import WriteGate
 from lib.store.actions import Actions
 from lib.store.leases import CustomerLocks, Leases
+from lib.store.proposals import Proposals
 from lib.store.subscriptions import Subscriptions
 from lib.store.tables import TableStore
 from tests.fixtures.sandbox import seed
@@ -28,7 +29,7 @@ def world(tables: TableStore, client: PartnerCenterClient, *, mode: str = "enfor
     subscriptions = Subscriptions(tables.table("subscriptions"))
     actions = Actions(tables.table("actions"))
     locks = CustomerLocks(Leases(tables.table("runs")), wait=timedelta(seconds=20))
-    gate = WriteGate(client, ActionRowProposals(actions), mode=mode, paused=paused)
+    gate = WriteGate(client, TableProposals(Proposals(tables.table("proposals")), actions), mode=mode, paused=paused)
     return World(SuspensionService(client, gate, subscriptions, actions, locks), subscriptions, actions)
 
 

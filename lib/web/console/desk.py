@@ -16,6 +16,7 @@ import azure.functions as func
 from lib.http_basics import header
 from lib.services.console_at_risk import InvalidListQuery
 from lib.services.console_desk import DeskError
+from lib.services.proposals import ProposalError
 from lib.settings import SettingsError, get_settings
 from lib.structured_logging import invocation_context
 from lib.web.console import responses
@@ -47,7 +48,7 @@ log = logging.getLogger("csp_guard.console")
 MAX_FORM_BYTES = 64 * 1024
 # The pages in the navigation, in order: (path under BASE, message key). A new page is one more entry.
 NAV: list[tuple[str, str]] = [("", "nav.at_risk"), ("/cases", "nav.cases"), ("/unmatched", "nav.unmatched"),
-                              ("/policy", "nav.policy")]
+                              ("/policy", "nav.policy"), ("/proposals", "nav.proposals")]
 
 
 @dataclass
@@ -79,7 +80,15 @@ class Desk:
         return {"lang": self.lang, "t": self.t, "base": BASE, "nav": NAV, "path": path,
                 "other_lang": next(lang for lang in LANGUAGES if lang != self.lang),
                 "actor": self.visitor.actor.name, "csrf": self.visitor.csrf,
-                "can_sign_out": self.visitor.via == "session", "stage_label": self.stage_label}
+                "can_sign_out": self.visitor.via == "session", "stage_label": self.stage_label,
+                "label": self.label}
+
+    def label(self, group: str, name: str) -> str:
+        """A word of a known group (reason, write) in the page's language; a name it does not know, as it is."""
+        try:
+            return self.t(f"{group}.{name}")
+        except KeyError:
+            return name
 
     def stage_label(self, name: str) -> str:
         try:
@@ -163,7 +172,7 @@ def _failure(req: func.HttpRequest, exc: Exception, lang: str, correlation_id: s
 def _problem(exc: Exception) -> ProblemError:
     if isinstance(exc, ProblemError):
         return exc
-    if isinstance(exc, ConsoleAccessError | DeskError):
+    if isinstance(exc, ConsoleAccessError | DeskError | ProposalError):
         return ProblemError(exc.status, str(exc), problem=exc.problem, field=getattr(exc, "field", None))
     if isinstance(exc, InvalidListQuery):
         return ProblemError(400, str(exc), problem="invalid-query", field=exc.field)

@@ -12,7 +12,9 @@ from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
 from lib.domain.policy_text import render_policy
 from lib.services.console_at_risk import SORT_KEYS, AtRiskQuery, at_risk, at_risk_row
+from lib.services.console_signals import latest_notice, signals
 from lib.services.customer_view import customer_view
+from lib.services.proposals import LIST_STATUSES, check_list_status
 from lib.store.cases import CASE_STATUSES
 from lib.web.console import responses
 from lib.web.console.assets import assets
@@ -26,7 +28,9 @@ def at_risk_page(desk: Desk) -> func.HttpResponse:
     query = AtRiskQuery.parse(dict(desk.req.params), context.policy)
     rows = at_risk(context.accounts, context.policy, desk.now, query, context.customer_names().names)
     template = "at_risk_rows.html" if desk.fragment else "at_risk.html"
-    return desk.page(template, rows=rows, query=query, sort_keys=SORT_KEYS,
+    beside = signals([row.customer_id for row in rows], context.proposal_desk(), context.notices)
+    return desk.page(template, rows=rows, query=query, sort_keys=SORT_KEYS, open_proposals=beside.proposals,
+                     last_notice=beside.last_notice,
                      stages=["current", *(s.name for s in context.policy.stages)])
 
 
@@ -43,6 +47,11 @@ def customer_page(desk: Desk, customer_id: str) -> func.HttpResponse:
     return desk.page("customer.html", customer=view, company=company, standing=standing,
                      cases=[c.as_json() for c in context.cases.for_customer(customer_id)],
                      payers=context.payers.registered(customer_id).as_json(),
+                     notices=[n.as_json() for n in context.notices.for_customer(customer_id)],
+                     last_notice=latest_notice(context.notices, customer_id),
+                     contacts=context.contacts.get(customer_id),
+                     proposals=[p.as_json() for p in context.proposal_desk().for_customer(customer_id)
+                                if p.status == "open"],
                      done=desk.req.params.get("done", ""), hold_kinds=("promise_to_pay", "exemption"))
 
 
@@ -76,6 +85,16 @@ def policy_page(desk: Desk) -> func.HttpResponse:
     return desk.page("policy.html", policy_html=body)
 
 
+def proposals_page(desk: Desk) -> func.HttpResponse:
+    context = get_context()
+    status = check_list_status(desk.req.params.get("status"))
+    found = [p.as_json() for p in context.proposal_desk().listed(status)]
+    companies = context.customer_names().names(sorted({p["customer_id"] for p in found}))
+    return desk.page("proposals.html", proposals=found, companies=companies, statuses=LIST_STATUSES,
+                     status_filter=status, mode=context.settings.enforcement_mode,
+                     done=desk.req.params.get("done", ""))
+
+
 def login_form(desk: Desk) -> func.HttpResponse:
     return responses.redirect(safe_next(desk.req.params.get("next")))
 
@@ -101,6 +120,19 @@ def resolve_case(desk: Desk, customer_id: str, case_id: str) -> func.HttpRespons
     get_context().desk_actions().resolve_case(customer_id, case_id, desk.form.get("outcome", ""),
                                               actor=desk.visitor.actor.name, note=desk.form.get("note", ""))
     return responses.redirect(f"{BASE}/cases?done=resolved")
+
+
+def decide_proposal(desk: Desk, customer_id: str, proposal_id: str) -> func.HttpResponse:
+    customer_id = customer_id_field(customer_id, "customer_id")
+    proposals = get_context().proposal_desk()
+    decision = desk.form.get("decision", "")
+    if decision == "approve":
+        proposals.approve(customer_id, proposal_id, actor=desk.visitor.actor.name, note=desk.form.get("note", ""))
+    elif decision == "reject":
+        proposals.reject(customer_id, proposal_id, actor=desk.visitor.actor.name, note=desk.form.get("note", ""))
+    else:
+        raise ProblemError(400, "decision must be approve or reject", problem="invalid-body", field="decision")
+    return responses.redirect(f"{BASE}/proposals?done={'approved' if decision == 'approve' else 'rejected'}")
 
 
 def change_hold(desk: Desk, customer_id: str) -> func.HttpResponse:

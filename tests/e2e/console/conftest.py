@@ -58,14 +58,24 @@ class Console:
 
 @pytest.fixture(scope="module")
 def console(azurite, pc_sandbox_server) -> Iterator[Console]:
+    yield from running_console(azurite, pc_sandbox_server, "enforce")
+
+
+@pytest.fixture(scope="module")
+def review_console(azurite, pc_sandbox_server) -> Iterator[Console]:
+    """The same, in review mode: the scan proposes and an operator approves from the console."""
+    yield from running_console(azurite, pc_sandbox_server, "review")
+
+
+def running_console(azurite: Any, sandbox: SandboxHandle, mode: str) -> Iterator[Console]:
     unique = uuid.uuid4().hex[:10]
     env = {"AzureWebJobsStorage": azurite.connection_string, "CSPGUARD_TABLE_PREFIX": f"c{unique}",
-           "SERVICE_REQUESTS_QUEUE": f"sr-{unique}", "PARTNER_CENTER_BASE_URL": pc_sandbox_server.url,
-           "PARTNER_CENTER_STATIC_TOKEN": "sandbox-token", "ENFORCEMENT_MODE": "enforce",
+           "SERVICE_REQUESTS_QUEUE": f"sr-{unique}", "PARTNER_CENTER_BASE_URL": sandbox.url,
+           "PARTNER_CENTER_STATIC_TOKEN": "sandbox-token", "ENFORCEMENT_MODE": mode,
            "WEBHOOK_SECRET_STANDARD": STANDARD_SECRET}
     host = start_devhost(env, "--no-timers", "--no-queues")
     app = AppContext(load_settings({**env, "CSPGUARD_FUNCTION_KEY": host.function_key}))
-    yield Console(host, pc_sandbox_server, app)
+    yield Console(host, sandbox, app)
     host.stop()
 
 

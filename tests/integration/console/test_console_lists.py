@@ -10,8 +10,9 @@ from lib.app_context import get_context
 from lib.domain.events import BillingEvent, DisputeOpened, InvoiceIssued
 from lib.partner_center.sandbox.seed import demo_customer_id
 from lib.services.console_at_risk import AtRiskQuery, InvalidListQuery, at_risk
-from lib.services.console_demo import seed_console_demo
+from lib.services.console_demo import DemoProposal, seed_console_demo
 from lib.services.demo_book import seed_demo_book
+from lib.services.proposal_recording import TableProposals
 from lib.store.companies import Company
 
 NOW = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)  # noon in Beijing
@@ -93,3 +94,16 @@ def test_the_demo_adds_unmatched_transfers_and_a_case_once(app_env):
     assert seed_console_demo(context.ingestion(), context.unmatched, context.cases, today=NOW) == 0
     assert {e.event_id for e in context.unmatched.list()} == {"demo-transfer-2"}
     assert len(context.cases.for_customer(demo_customer_id(0))) == 1
+
+
+def test_the_demo_proposes_the_customer_furthest_past_due_once_even_after_a_decision(demo_book):
+    context = demo_book
+    demo = DemoProposal(context.policy, context.ledger, context.proposals,
+                        TableProposals(context.proposals, context.actions))
+    assert seed_console_demo(context.ingestion(), context.unmatched, context.cases, today=NOW, proposal=demo) == 4
+    [proposal] = context.proposal_desk().listed("open")
+    assert proposal.customer_id == demo_customer_id(8) and proposal.facts["days_past_due"] == 40
+    assert proposal.facts["overdue_amount"] == 3_450_000 and proposal.facts["stage"] == "suspension"
+    context.proposal_desk().reject(proposal.customer_id, proposal.proposal_id, actor="test", note="demo")
+    assert seed_console_demo(context.ingestion(), context.unmatched, context.cases, today=NOW, proposal=demo) == 0
+    assert context.proposal_desk().listed("open") == []
