@@ -180,13 +180,13 @@ class AppContext:
         stage_requests = StageServiceRequests(self.policy, self.cases, self.service_requests_service)
         return CollectionsEnforcer(self.policy, self.ledger, self.accounts, self.actions, self.suspension(),
                                    stage_requests=stage_requests, clock=self.clock,
-                                   notices=self.notice_outbox())
+                                   notices=self.notice_outbox(), alerts=self.ops_alerts)
 
     def full_scan(self, rows: RowSource | None = None) -> DelinquencyScan:
         """The scan's decide-and-act step over `rows` (default: the whole index)."""
         return DelinquencyScan(self.policy, self.accounts, self.enforcer(), self.leases, self.runs,
                                ScanSettings(max_suspensions=self.settings.max_suspensions_per_run),
-                               notices=self.notice_outbox(), rows=rows)
+                               notices=self.notice_outbox(), rows=rows, alerts=self.ops_alerts)
 
     def delinquency_scan(self) -> AgendaScan:
         """The daily scan (timer, `POST /api/scan`, CLI): the accounts the agenda names up to the scan's date."""

@@ -17,11 +17,12 @@ from lib.domain.collections_plan import PlannedChange, plan_change
 from lib.domain.policy import CURRENT, CollectionsPolicy, Decision
 from lib.domain.summary import LedgerSummary
 from lib.services.notice_outbox import NoticeOutbox
+from lib.services.ops_alerts import LoggingOpsAlerts, OpsAlerts
 from lib.services.stage_service_request import StageServiceRequests
 from lib.services.suspension import SuspensionService, in_force
 from lib.services.write_gate import Asker, Verdict
 from lib.store.accounts import AccountRow, Accounts
-from lib.store.actions import Actions
+from lib.store.actions import Action, Actions
 from lib.store.ledger import LedgerBook
 
 log = logging.getLogger("csp_guard.collections")
@@ -82,8 +83,9 @@ class CollectionsEnforcer:
     def __init__(self, policy: CollectionsPolicy, ledger: LedgerBook, accounts: Accounts, actions: Actions,
                  suspension: SuspensionService, *, stage_requests: StageServiceRequests | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 notices: NoticeOutbox | None = None) -> None:
+                 notices: NoticeOutbox | None = None, alerts: OpsAlerts | None = None) -> None:
         self._stage_requests = stage_requests
+        self._alerts = alerts or LoggingOpsAlerts()
         self._clock = clock
         self._notices = notices
         self._policy = policy
@@ -154,6 +156,7 @@ class CollectionsEnforcer:
                                                                                        self._policy)})
                 shadow, proposed = action.status == "shadow", action.status == "proposed"
                 withheld = "kill_switch" if action.status == "withheld" else None
+                self._alert_suspension(cid, action, decision.reason)
                 # A failed PATCH is not a suspension: the account stays unmarked and the next scan tries again.
                 suspended = in_force(action)
                 suspended_flag = suspended_flag or suspended
@@ -168,6 +171,16 @@ class CollectionsEnforcer:
         since = as_of if change.to_stage != change.from_stage else (row.stage_since or as_of)
         self._accounts.set_stage(cid, change.to_stage, since=since, suspended_for_non_payment=suspended_flag)
         return Applied(change, suspended, restored, withheld, shadow, proposed, requested)
+
+    def _alert_suspension(self, customer_id: str, action: Action, why: str) -> None:
+        """Operators hear of every suspension for non-payment the scan made, and of every one the kill switch held."""
+        if action.status == "confirmed":
+            self._alerts.raise_alert("suspension_made", f"{customer_id} suspended for non-payment: {why}",
+                                     {"customer_id": customer_id, "reason": NON_PAYMENT, "action_id": action.action_id})
+        elif action.status == "withheld":
+            self._alerts.raise_alert("suspension_withheld", f"suspension of {customer_id} for non-payment withheld by "
+                                     "the kill switch (ENFORCEMENT_PAUSED)",
+                                     {"customer_id": customer_id, "reason": NON_PAYMENT, "action_id": action.action_id})
 
     def _notice_step(self, change: PlannedChange, row: AccountRow, summary: LedgerSummary | None,
                      as_of: datetime) -> bool:

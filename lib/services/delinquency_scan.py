@@ -24,6 +24,7 @@ from lib.domain.collections_plan import PlannedChange, plan_change
 from lib.domain.policy import CollectionsPolicy
 from lib.services.collections import CollectionsEnforcer, SuspensionBudget
 from lib.services.notice_outbox import NoticeOutbox
+from lib.services.ops_alerts import LoggingOpsAlerts, OpsAlerts
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.leases import LeaseKeeper, LeaseLost, Leases
 from lib.store.runs import RunLog
@@ -88,8 +89,9 @@ class ScanSettings:
 class DelinquencyScan:
     def __init__(self, policy: CollectionsPolicy, accounts: Accounts, enforcer: CollectionsEnforcer,
                  leases: Leases, runs: RunLog, settings: ScanSettings, *, notices: NoticeOutbox | None = None,
-                 rows: Callable[[], Iterable[AccountRow]] | None = None) -> None:
+                 rows: Callable[[], Iterable[AccountRow]] | None = None, alerts: OpsAlerts | None = None) -> None:
         self._notices = notices
+        self._alerts = alerts or LoggingOpsAlerts()
         self._rows = rows or accounts.scan  # the agenda's due accounts (lib/services/scan_agenda.py), else all
         self._policy = policy
         self._accounts = accounts
@@ -135,6 +137,9 @@ class DelinquencyScan:
                 report.stopped = (f"{CAP_MESSAGE}: {budget.used} suspensions made, {budget.refused} more withheld "
                                   f"(MAX_SUSPENSIONS_PER_RUN={budget.limit})")
                 log.error("%s", report.stopped)
+                self._alerts.raise_alert("cap_reached", report.stopped, {"run_id": report.run_id,
+                                                                          "suspended": budget.used,
+                                                                          "withheld": budget.refused})
             report.seconds = time.perf_counter() - started
             self._runs.finish(JOB, report.run_id, status=report.status, counts=report.counts(), errors=report.errors)
         return report

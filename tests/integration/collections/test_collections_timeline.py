@@ -97,12 +97,18 @@ def test_a_disputed_customer_is_not_suspended_for_non_payment(app_env, pc_sandbo
 def test_the_cap_stops_a_mass_suspension_and_health_degrades(app_env, pc_sandbox, monkeypatch):
     monkeypatch.setenv("MAX_SUSPENSIONS_PER_RUN", "2")
     reset_context()
+    raised: list[tuple[str, str, dict[str, object]]] = []
+    get_context().ops_alert = lambda kind, summary, details: raised.append((kind, summary, details))
     customers = [owing_customer(pc_sandbox, statuses=("active",)) for _ in range(4)]
     scan(FINAL_NOTICE_DAY)
     report = scan("2026-12-31")
     suspended = sum(pc_status(pc_sandbox, c, s[0]) == "suspended" for c, s in customers)
     assert suspended == 2 and report.suspended == 2 and report.withheld["cap"] == 2
     assert report.status == "stopped" and "blast-radius cap reached" in report.stopped
+    # operators hear of each suspension made, and once of the cap
+    assert sorted(kind for kind, _, _ in raised) == ["cap_reached", "suspension_made", "suspension_made"]
+    assert {d["customer_id"] for k, _, d in raised if k == "suspension_made"} == {
+        c for c, s in customers if pc_status(pc_sandbox, c, s[0]) == "suspended"}
     from lib.services.health_check import check_health, check_status
 
     assert check_health(get_context().settings).components["timers"] == "degraded"
@@ -114,10 +120,13 @@ def test_the_cap_stops_a_mass_suspension_and_health_degrades(app_env, pc_sandbox
 def test_the_kill_switch_withholds_every_automatic_suspension(app_env, pc_sandbox, monkeypatch):
     monkeypatch.setenv("ENFORCEMENT_PAUSED", "true")
     reset_context()
-    _customer, _subs = owing_customer(pc_sandbox)
+    raised: list[tuple[str, str, dict[str, object]]] = []
+    get_context().ops_alert = lambda kind, summary, details: raised.append((kind, summary, details))
+    customer, _subs = owing_customer(pc_sandbox)
     scan(FINAL_NOTICE_DAY)
     report = scan("2026-12-31")
     assert report.withheld["kill_switch"] == 1
+    assert [(kind, details["customer_id"]) for kind, _, details in raised] == [("suspension_withheld", customer)]
     assert sandbox_calls(pc_sandbox, method="PATCH") == []
 
 
