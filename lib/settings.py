@@ -12,13 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
-
-from lib.http_basics import is_loopback_host, is_loopback_url
-from lib.ncrontab import CronError, parse_ncrontab
+from lib.http_basics import is_loopback_url
+from lib.settings_channels import AlipaySettings as AlipaySettings
+from lib.settings_channels import WeChatPaySettings as WeChatPaySettings
+from lib.settings_channels import read_alipay, read_wechatpay
+from lib.settings_notices import NoticeSettings as NoticeSettings
+from lib.settings_notices import read_notice_settings
+from lib.settings_reader import APP_ROOT as APP_ROOT
+from lib.settings_reader import SettingsError as SettingsError
+from lib.settings_reader import SettingsReader
 
 ENFORCEMENT_MODES = ("shadow", "enforce", "review")
 # Where the issuers of Microsoft's certificates are published (their AIA caIssuers URLs).
@@ -28,13 +31,6 @@ _QUEUE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,55}$")
 _PROVIDER = re.compile(r"^[a-z0-9_]+$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _LOCALE = re.compile(r"^[a-z]{2}-[A-Z]{2}$")
-_ADDRESS = re.compile(r"^[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+$")
-_MAILBOX = re.compile(r"^(?:[^<>@]*<[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+>|[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+)$")
-APP_ROOT = Path(__file__).resolve().parent.parent
-
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed. The message names it."""
 
 
 @dataclass(frozen=True)
@@ -65,45 +61,6 @@ class PartnerCenterSettings:
     webhook_cert_organization: str = "Microsoft Corporation"
     webhook_issuer_hosts: tuple[str, ...] = WEBHOOK_ISSUER_HOSTS
     webhook_ca_bundle: Path | None = None  # a sandbox's test CA: only with a loopback base URL
-
-
-@dataclass(frozen=True)
-class WeChatPaySettings:
-    mchid: str
-    apiv3_key: str = field(repr=False)
-    platform_public_key: str  # PEM
-    platform_public_key_id: str
-
-
-@dataclass(frozen=True)
-class AlipaySettings:
-    app_id: str
-    public_key: str  # PEM
-
-
-NOTICES_MODES = ("record", "send")
-SMTP_SECURITY = ("starttls", "tls", "none")
-
-
-@dataclass(frozen=True)
-class NoticeSettings:
-    """Customer notices: NOTICES_MODE, the SMTP server, the sender and the operators' alert URLs."""
-
-    mode: str = "record"
-    queue: str = "notices"
-    smtp_host: str | None = None
-    smtp_port: int = 587
-    smtp_security: str = "starttls"
-    smtp_username: str | None = None
-    smtp_password: str | None = field(default=None, repr=False)
-    sender: str | None = None  # NOTICE_FROM, "Name <address>"
-    reply_to: str | None = None
-    bcc: tuple[str, ...] = ()
-    ops_alert_urls: tuple[str, ...] = field(default=(), repr=False)  # Apprise URLs carry robot keys
-
-    @property
-    def sending(self) -> bool:
-        return self.mode == "send"
 
 
 @dataclass(frozen=True)
@@ -159,7 +116,7 @@ class Settings:
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     source = os.environ if env is None else env
-    reader = _Reader(source)
+    reader = SettingsReader(source)
     pc_base_url = reader.url("PARTNER_CENTER_BASE_URL", "https://partner.partnercenterapi.microsoftonline.cn")
     static_token = reader.optional("PARTNER_CENTER_STATIC_TOKEN")
     if static_token and not is_loopback_url(pc_base_url):
@@ -201,10 +158,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_tolerance_seconds=reader.integer("WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
         operator_roles=reader.names("OPERATOR_ROLES", ("CspGuard.Operator",)),
         function_key=reader.optional("CSPGUARD_FUNCTION_KEY"),
-        wechatpay=_wechatpay(reader),
-        alipay=_alipay(reader),
+        wechatpay=read_wechatpay(reader),
+        alipay=read_alipay(reader),
         allow_future_as_of=reader.boolean("ALLOW_FUTURE_AS_OF", False),
-        notices=_notices(reader),
+        notices=read_notice_settings(reader),
         full_sweep_schedule=reader.schedule("FULL_SWEEP_SCHEDULE", "0 0 2 * * 0"),
         fraud_poll_call_budget=reader.integer("FRAUD_POLL_CALL_BUDGET", 300, minimum=1),
         fraud_usage_max_age_hours=reader.integer("FRAUD_USAGE_MAX_AGE_HOURS", 24, minimum=1),
@@ -217,7 +174,7 @@ def get_settings() -> Settings:
     return load_settings()
 
 
-def _storage(reader: _Reader) -> StorageSettings:
+def _storage(reader: SettingsReader) -> StorageSettings:
     connection = reader.optional("AzureWebJobsStorage")
     account = reader.optional("AzureWebJobsStorage__accountName")
     table_uri = reader.optional("AzureWebJobsStorage__tableServiceUri")
@@ -239,44 +196,6 @@ def _storage(reader: _Reader) -> StorageSettings:
         raise SettingsError("AzureWebJobsStorage__queueServiceUri: required with AzureWebJobsStorage__tableServiceUri")
     return StorageSettings(
         account_name=account, table_endpoint=table_uri, queue_endpoint=queue_uri, managed_identity_client_id=client_id
-    )
-
-
-def _notices(reader: _Reader) -> NoticeSettings:
-    mode = reader.choice("NOTICES_MODE", "record", NOTICES_MODES)
-    host = reader.optional("SMTP_HOST")
-    security = reader.choice("SMTP_SECURITY", "starttls", SMTP_SECURITY)
-    if security == "none" and host is not None and not is_loopback_host(host):
-        raise SettingsError(f"SMTP_SECURITY: 'none' is only allowed for a loopback SMTP_HOST, not {host!r}")
-    sender = reader.optional("NOTICE_FROM")
-    if mode == "send" and host is None:
-        raise SettingsError("SMTP_HOST: required when NOTICES_MODE=send")
-    if mode == "send" and sender is None:
-        raise SettingsError("NOTICE_FROM: required when NOTICES_MODE=send (e.g. 'Billing <billing@example.cn>')")
-    for name, value in (("NOTICE_FROM", sender), ("NOTICE_REPLY_TO", reader.optional("NOTICE_REPLY_TO"))):
-        if value is not None and not _MAILBOX.match(value):
-            raise SettingsError(f"{name}: {value!r} is not an e-mail address or 'Name <address>'")
-    bcc = tuple(part.strip() for part in (reader.optional("NOTICE_BCC") or "").split(",") if part.strip())
-    for address in bcc:
-        if not _ADDRESS.match(address):
-            raise SettingsError(f"NOTICE_BCC: {address!r} is not an e-mail address")
-    urls = tuple(part.strip() for part in (reader.optional("OPS_ALERT_URLS") or "").split(",") if part.strip())
-    for url in urls:
-        if "://" not in url:
-            raise SettingsError("OPS_ALERT_URLS: each entry must be an Apprise URL such as wecombot://KEY")
-    return NoticeSettings(
-        mode=mode,
-        queue=reader.matching("NOTICES_QUEUE", "notices", _QUEUE_NAME,
-                              "a storage queue name: 3-56 lower-case letters, digits, hyphens"),
-        smtp_host=host,
-        smtp_port=reader.integer("SMTP_PORT", 587, minimum=1),
-        smtp_security=security,
-        smtp_username=reader.optional("SMTP_USERNAME"),
-        smtp_password=reader.optional("SMTP_PASSWORD"),
-        sender=sender,
-        reply_to=reader.optional("NOTICE_REPLY_TO"),
-        bcc=bcc,
-        ops_alert_urls=urls,
     )
 
 
@@ -308,7 +227,7 @@ def _parse_connection_string(value: str) -> dict[str, str]:
     return pairs
 
 
-def _webhook_ca_bundle(reader: _Reader, pc_base_url: str) -> Path | None:
+def _webhook_ca_bundle(reader: SettingsReader, pc_base_url: str) -> Path | None:
     """A PEM file of extra CAs for Partner Center webhook certificates: the local sandbox's test CA. Refused unless
     Partner Center is a loopback sandbox, so a deployed app always checks the chain against the system store."""
     if reader.optional("PARTNER_CENTER_WEBHOOK_CA_BUNDLE") is None:
@@ -329,142 +248,4 @@ def _account_key(connection_string: str | None) -> str | None:
     return _parse_connection_string(connection_string).get("AccountKey")
 
 
-class _Reader:
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self._env = env
 
-    def optional(self, name: str) -> str | None:
-        value = self._env.get(name)
-        if value is None or not value.strip():
-            return None
-        return value.strip()
-
-    def text(self, name: str, default: str) -> str:
-        return self.optional(name) or default
-
-    def matching(self, name: str, default: str, pattern: re.Pattern[str], expected: str) -> str:
-        value = self.text(name, default)
-        if not pattern.match(value):
-            raise SettingsError(f"{name}: {value!r} is not {expected}")
-        return value
-
-    def optional_matching(self, name: str, pattern: re.Pattern[str], expected: str) -> str | None:
-        value = self.optional(name)
-        if value is not None and not pattern.match(value):
-            raise SettingsError(f"{name}: {value!r} is not {expected}")
-        return value
-
-    def url(self, name: str, default: str) -> str:
-        value = self.text(name, default).rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SettingsError(f"{name}: {value!r} is not an http(s) URL")
-        if parts.scheme == "http" and not is_loopback_url(value):
-            raise SettingsError(f"{name}: plain http is only allowed for loopback addresses; use https")
-        return value
-
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.text(name, default).lower()
-        if value not in choices:
-            raise SettingsError(f"{name}: {value!r} is not one of {', '.join(choices)}")
-        return value
-
-    def integer(self, name: str, default: int, *, minimum: int) -> int:
-        raw = self.optional(name)
-        if raw is None:
-            return default
-        try:
-            value = int(raw, 10)
-        except ValueError:
-            raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
-        if value < minimum:
-            raise SettingsError(f"{name}: {value} is below the minimum {minimum}")
-        return value
-
-    def boolean(self, name: str, default: bool) -> bool:
-        raw = self.optional(name)
-        if raw is None:
-            return default
-        lowered = raw.lower()
-        if lowered in ("true", "1", "yes", "on"):
-            return True
-        if lowered in ("false", "0", "no", "off"):
-            return False
-        raise SettingsError(f"{name}: {raw!r} is not true or false")
-
-    def schedule(self, name: str, default: str) -> str:
-        value = self.text(name, default)
-        try:
-            parse_ncrontab(value)
-        except CronError as exc:
-            raise SettingsError(f"{name}: {exc}") from None
-        return value
-
-    def path(self, name: str, default: str) -> Path:
-        raw = Path(self.text(name, default))
-        path = raw if raw.is_absolute() else APP_ROOT / raw
-        if not path.is_file():
-            raise SettingsError(f"{name}: no file at {path}")
-        return path
-
-    def names(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        raw = self.optional(name)
-        if raw is None:
-            return default
-        values = tuple(part.strip() for part in raw.split(",") if part.strip())
-        if not values:
-            raise SettingsError(f"{name}: give at least one role name")
-        return values
-
-
-def _channel(given: dict[str, str | None]) -> dict[str, str] | None:
-    """A payment channel's settings: all of them, or none (the channel is then not offered: 404)."""
-    if not any(given.values()):
-        return None
-    for name, value in given.items():
-        if value is None:
-            raise SettingsError(f"{name}: required with {', '.join(n for n, v in given.items() if v)}")
-    return {name: value for name, value in given.items() if value is not None}
-
-
-def _public_key_pem(name: str, value: str) -> str:
-    """PEM text; app settings often hold it with literal \\n, and Alipay's console shows the bare base64 body."""
-    text = value.replace("\\n", "\n").strip()
-    if not text.startswith("-----BEGIN"):
-        text = "-----BEGIN PUBLIC KEY-----\n" + "".join(text.split()) + "\n-----END PUBLIC KEY-----"
-    try:
-        key = load_pem_public_key(text.encode("ascii"))
-    except (ValueError, UnicodeEncodeError):
-        raise SettingsError(f"{name}: not a PEM public key") from None
-    if not isinstance(key, RSAPublicKey):
-        raise SettingsError(f"{name}: not an RSA public key")
-    return key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
-
-
-def _wechatpay(reader: _Reader) -> WeChatPaySettings | None:
-    # Each name is read literally, so tests/unit/infra sees that the deployment sets it.
-    given = _channel({"WECHATPAY_MCHID": reader.optional("WECHATPAY_MCHID"),
-                      "WECHATPAY_APIV3_KEY": reader.optional("WECHATPAY_APIV3_KEY"),
-                      "WECHATPAY_PLATFORM_PUBLIC_KEY": reader.optional("WECHATPAY_PLATFORM_PUBLIC_KEY"),
-                      "WECHATPAY_PLATFORM_PUBLIC_KEY_ID": reader.optional("WECHATPAY_PLATFORM_PUBLIC_KEY_ID")})
-    if given is None:
-        return None
-    mchid, key = given["WECHATPAY_MCHID"], given["WECHATPAY_APIV3_KEY"]
-    if not mchid.isascii() or not mchid.isdigit():
-        raise SettingsError(f"WECHATPAY_MCHID: {mchid!r} is not a merchant number (digits)")
-    if len(key.encode("utf-8")) != 32:
-        raise SettingsError("WECHATPAY_APIV3_KEY: must be exactly 32 bytes (the APIv3 key set in the merchant portal)")
-    return WeChatPaySettings(
-        mchid=mchid, apiv3_key=key, platform_public_key_id=given["WECHATPAY_PLATFORM_PUBLIC_KEY_ID"],
-        platform_public_key=_public_key_pem("WECHATPAY_PLATFORM_PUBLIC_KEY", given["WECHATPAY_PLATFORM_PUBLIC_KEY"]))
-
-
-def _alipay(reader: _Reader) -> AlipaySettings | None:
-    given = _channel({"ALIPAY_APP_ID": reader.optional("ALIPAY_APP_ID"),
-                      "ALIPAY_PUBLIC_KEY": reader.optional("ALIPAY_PUBLIC_KEY")})
-    if given is None:
-        return None
-    app_id = given["ALIPAY_APP_ID"]
-    if not app_id.isascii() or not app_id.isdigit():
-        raise SettingsError(f"ALIPAY_APP_ID: {app_id!r} is not an Alipay app id (digits)")
-    return AlipaySettings(app_id=app_id, public_key=_public_key_pem("ALIPAY_PUBLIC_KEY", given["ALIPAY_PUBLIC_KEY"]))

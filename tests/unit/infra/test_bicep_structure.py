@@ -115,11 +115,11 @@ def _allowed_values(text: str, name: str) -> list[str]:
 
 @cache
 def _settings_read() -> tuple[frozenset[str], frozenset[str]]:
-    """(names, prefixes) that lib/settings.py reads: literals given to the reader, and startswith() prefixes."""
-    tree = ast.parse((REPO / "lib" / "settings.py").read_text(encoding="utf-8"))
+    """(names, prefixes) that lib/settings*.py read: literals given to the reader, and startswith() prefixes."""
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in sorted((REPO / "lib").glob("settings*.py"))]
     names: set[str] = set()
     prefixes: set[str] = set()
-    for node in ast.walk(tree):
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
             continue
         first = node.args[0]
