@@ -25,7 +25,8 @@ from lib.services.console_at_risk import at_risk_ids
 from lib.services.console_desk import DeskActions
 from lib.services.customer_names import CustomerNames
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
-from lib.services.fraud_detection import FraudDetection, FraudPoll
+from lib.services.fraud_detection import FraudDetection
+from lib.services.fraud_poll import FraudPoll
 from lib.services.fraud_poll_budget import FraudPollBudget, run_interval
 from lib.services.full_sweep import FullSweep
 from lib.services.import_statement import StatementImport
