@@ -29,6 +29,9 @@ class InvalidListQuery(ValueError):
         self.field = field
 
 
+# The first local date the notice period allows a suspension for a customer (NoticeOutbox.suspension_not_before).
+NoticeBound = Callable[[str, datetime], date | None]
+
 @dataclass(frozen=True)
 class AtRiskRow:
     customer_id: str
@@ -65,10 +68,11 @@ class AtRiskQuery:
 
 
 def at_risk(accounts: Accounts, policy: CollectionsPolicy, as_of: datetime, query: AtRiskQuery,
-            names: Callable[[list[str]], dict[str, Company]]) -> list[AtRiskRow]:
+            names: Callable[[list[str]], dict[str, Company]],
+            notice_bound: NoticeBound | None = None) -> list[AtRiskRow]:
     rows = [row for row in accounts.scan() if _at_risk(row, policy, as_of)]
     known = names([row.customer_id for row in rows])
-    listed = [at_risk_row(row, policy, as_of, known.get(row.customer_id.lower())) for row in rows]
+    listed = [at_risk_row(row, policy, as_of, known.get(row.customer_id.lower()), notice_bound) for row in rows]
     if query.stage is not None:
         listed = [row for row in listed if row.stage == query.stage]
     if query.sort == "overdue":
@@ -117,11 +121,17 @@ def _at_risk(row: AccountRow, policy: CollectionsPolicy, as_of: datetime) -> boo
     return row.summary.overdue(as_of, policy.zone).amount > 0
 
 
-def at_risk_row(row: AccountRow, policy: CollectionsPolicy, as_of: datetime, company: Company | None) -> AtRiskRow:
-    """Where the customer stands today: the list's row, also shown at the top of the customer's page."""
+def at_risk_row(row: AccountRow, policy: CollectionsPolicy, as_of: datetime, company: Company | None,
+                notice_bound: NoticeBound | None = None) -> AtRiskRow:
+    """Where the customer stands today: the list's row, also shown at the top of the customer's page. The date of
+    suspension is the policy's, and no earlier than the notice period allows (`notice_bound`: no suspension
+    without notice)."""
     decision = evaluate(policy, AccountState(row.customer_id, row.summary, row.hold, row.stage), as_of)
     suspension_on, never_because = (None, "") if row.suspended_for_non_payment else suspension_date(
         policy, row, as_of.astimezone(policy.zone).date())
+    bound = notice_bound(row.customer_id, as_of) if suspension_on is not None and notice_bound else None
+    if suspension_on is not None and bound is not None:
+        suspension_on = max(suspension_on, bound)
     return AtRiskRow(
         customer_id=row.customer_id, company=company, stage=decision.stage,
         currency=row.summary.currency or policy.currency, overdue_amount=decision.overdue_amount,

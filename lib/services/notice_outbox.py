@@ -83,6 +83,19 @@ class NoticeOutbox:
         verdict = judge([self._given(n) for n in notices], as_of.astimezone(self._policy.zone).date(), days)
         return not verdict.allowed and not (verdict.needs_notice and days == 0)
 
+    def suspension_not_before(self, customer_id: str, as_of: datetime) -> date | None:
+        """Read-only (for the console): the first local date the notice period allows a suspension for non-payment,
+        from this episode's notices; with none naming a date yet, the next scan makes that notice, so `as_of` plus
+        the period. None when the policy gives no notice period."""
+        days = self._policy.notices.notice_days_before_suspension
+        if days == 0:
+            return None
+        today = as_of.astimezone(self._policy.zone).date()
+        episode = self._notices.episode(customer_id)
+        notices = self._notices.for_customer(customer_id, episode=episode) if episode else []
+        verdict = judge([self._given(n) for n in notices], today, days)
+        return verdict.earliest or today + timedelta(days=days)
+
     def requeue_stale(self) -> int:
         """Queued notices whose message may have been lost (the process died before sending it) get one."""
         if self.record_mode:

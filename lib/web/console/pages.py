@@ -26,7 +26,8 @@ from lib.web.problems import ProblemError
 def at_risk_page(desk: Desk) -> func.HttpResponse:
     context = get_context()
     query = AtRiskQuery.parse(dict(desk.req.params), context.policy)
-    rows = at_risk(context.accounts, context.policy, desk.now, query, context.customer_names().names)
+    rows = at_risk(context.accounts, context.policy, desk.now, query, context.customer_names().names,
+                   context.notice_outbox().suspension_not_before)
     template = "at_risk_rows.html" if desk.fragment else "at_risk.html"
     beside = signals([row.customer_id for row in rows], context.proposal_desk(), context.notices)
     return desk.page(template, rows=rows, query=query, sort_keys=SORT_KEYS, open_proposals=beside.proposals,
@@ -43,7 +44,8 @@ def customer_page(desk: Desk, customer_id: str) -> func.HttpResponse:
     view = customer_view(customer_id, ledger=context.ledger, accounts=context.accounts, policy=context.policy,
                          as_of=desk.now, subscriptions=context.subscriptions, actions=context.actions, entries=50)
     account = context.accounts.get(customer_id)
-    standing = at_risk_row(account, context.policy, desk.now, company) if account else None
+    standing = (at_risk_row(account, context.policy, desk.now, company, context.notice_outbox().suspension_not_before)
+                if account else None)
     return desk.page("customer.html", customer=view, company=company, standing=standing,
                      cases=[c.as_json() for c in context.cases.for_customer(customer_id)],
                      payers=context.payers.registered(customer_id).as_json(),

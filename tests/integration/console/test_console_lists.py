@@ -44,6 +44,25 @@ def test_the_list_holds_every_overdue_customer_with_the_policy_stage_and_suspens
     assert demo_customer_id(11) not in rows  # not yet due
 
 
+def test_the_suspension_date_waits_for_the_notice_period(demo_book):
+    """No suspension without notice: with no notice naming a date yet, the list shows the day the period allows
+    after the next scan's notice; once the scan made that notice, the date it names."""
+    period = demo_book.policy.notices.notice_days_before_suspension
+    bound = demo_book.notice_outbox().suspension_not_before
+    rows = {r.customer_id: r for r in at_risk(demo_book.accounts, demo_book.policy, NOW, AtRiskQuery(), no_names,
+                                              bound)}
+    late = rows[demo_customer_id(8)]
+    assert period == 7 and late.suspension_on == date(2026, 12, 10) + timedelta(days=period)
+    reminder = rows[demo_customer_id(4)]  # 25 days to the policy's date: longer than the period
+    assert reminder.suspension_on == date(2026, 12, 10) + timedelta(days=25)
+    demo_book.clock = lambda: NOW
+    demo_book.delinquency_scan().run(NOW)  # makes the pre-suspension notice (recorded: NOTICES_MODE=record)
+    again = {r.customer_id: r for r in at_risk(demo_book.accounts, demo_book.policy, NOW, AtRiskQuery(), no_names,
+                                               bound)}
+    named = [n for n in demo_book.notices.for_customer(demo_customer_id(8)) if n.suspension_date is not None]
+    assert named and again[demo_customer_id(8)].suspension_on == max(n.suspension_date for n in named)
+
+
 def test_the_list_filters_by_stage_and_sorts_by_overdue_or_days(demo_book):
     policy, accounts = demo_book.policy, demo_book.accounts
     only = at_risk(accounts, policy, NOW, AtRiskQuery.parse({"stage": "final_notice"}, policy), no_names)
