@@ -274,6 +274,8 @@ class ServiceRequestService:
     def _poison(self, body: bytes, reason: str) -> None:
         log.error("service request message poisoned: %s", reason)
         self._queue.send_poison(body, reason)
+        self._alerts.raise_alert("poison_message", f"a service-request message was poisoned: {reason}",
+                                 {"queue": self._queue.name, "reason": reason})
         identifiers = _identifiers(body)
         if identifiers is None:
             return

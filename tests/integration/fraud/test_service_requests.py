@@ -65,12 +65,15 @@ def test_a_bad_message_goes_to_poison_with_its_reason_and_sends_nothing(app_env,
     customer, _ = seeded_customer(pc_sandbox)
     case = open_case(customer)
     context = get_context()
+    raised: list[tuple[str, str, dict[str, object]]] = []
+    context.ops_alert = lambda kind, summary, details: raised.append((kind, summary, details))
     bad = json.dumps({"case_id": case.case_id, "customer_id": customer, "title": "x", "description": "y",
                       "severity": "Urgent"}).encode()
     assert context.service_requests_service().handle(bad) is None
     assert posts(pc_sandbox) == []
     assert [json.loads(b)["severity"] for b in context.service_requests.peek(poison=True)] == ["Urgent"]
     assert "severity" in context.cases.get(customer, case.case_id).service_request_error
+    assert [kind for kind, _, _ in raised] == ["poison_message"] and "severity" in raised[0][1]
 
 
 def test_a_partner_center_failure_raises_so_the_host_retries(app_env, pc_sandbox):
