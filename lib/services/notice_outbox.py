@@ -25,7 +25,7 @@ from lib.notices.message import message_id
 from lib.notices.render import NoticeRenderer, NoticeTemplateError, RenderedNotice
 from lib.partner_center.errors import PartnerCenterError
 from lib.services.notice_addressing import NoticeAddressing
-from lib.services.notice_mode import notice_disposition
+from lib.services.write_gate import Verdict, decide_notice
 from lib.store.notices import Notice, Notices, notice_id
 from lib.store.queues import MessageQueue
 
@@ -48,7 +48,7 @@ class NoticeOutbox:
 
     @property
     def record_mode(self) -> bool:
-        return notice_disposition(self._mode) == "record"
+        return decide_notice(self._mode) is Verdict.RECORD
 
     def begin_episode(self, customer_id: str) -> int:
         return self._notices.start_episode(customer_id)

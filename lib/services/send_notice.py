@@ -28,8 +28,8 @@ from datetime import UTC, datetime, timedelta
 from lib.domain.event_fields import EventValidationError, customer_id_field
 from lib.notices.message import build_envelope
 from lib.notices.smtp_mailer import PermanentMailError, SmtpMailer, TransientMailError
-from lib.services.notice_mode import notice_disposition
 from lib.services.notice_outbox import NoticeOutbox
+from lib.services.write_gate import Verdict, decide_notice
 from lib.settings import NoticeSettings
 from lib.store.errors import ConcurrencyConflict
 from lib.store.notices import Notice, Notices
@@ -86,7 +86,7 @@ class NoticeSender:
             return notice  # done already: a redelivery or a second message
         if notice.status == "sending":
             return self._claimed_elsewhere(notice)
-        if notice_disposition(self._settings.mode) == "record":
+        if decide_notice(self._settings.mode) is Verdict.RECORD:
             return self._notices.save(dataclasses.replace(notice, status="recorded"))
         if not notice.rendered:
             notice = self._notices.save(self._outbox.prepare(notice))  # Partner Center faults: the queue retries

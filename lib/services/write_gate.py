@@ -10,6 +10,12 @@
 | restoring what csp-guard itself  | write       | write     | write   | write                   |
 |   suspended                      |             |           |         |                         |
 
+A customer notice (an e-mail to a customer's inbox) is the fourth kind of write; DESIGN.md's table leaves it to
+NOTICES_MODE instead ("Customer notices follow NOTICES_MODE instead"), so `decide_notice` answers for it: `send`
+writes, `record` records, whatever ENFORCEMENT_MODE or the kill switch say (a notice is what makes a later
+suspension fair, so shadow mode must not silence it). The outbox and the sender ask it before anything is queued
+or mailed.
+
 `WriteGate` is what services hold instead of the client's write methods. Each of its writes decides again and
 refuses (WriteRefused) anything the table does not allow, so a caller that forgot to ask cannot write anyway, and
 checks that the customer's lock, when the caller holds it, is still held (LeaseLost otherwise: two writers never
@@ -67,6 +73,11 @@ def decide(asker: Asker, kind: WriteKind, *, mode: str, paused: bool) -> Verdict
     if paused:
         return Verdict.RECORD
     return {"shadow": Verdict.RECORD, "review": Verdict.PROPOSE, "enforce": Verdict.WRITE}[mode]
+
+
+def decide_notice(notices_mode: str) -> Verdict:
+    """May a customer notice leave csp-guard? NOTICES_MODE decides: `send` writes, anything else records."""
+    return Verdict.WRITE if notices_mode == "send" else Verdict.RECORD
 
 
 class PartnerCenterWriter(Protocol):

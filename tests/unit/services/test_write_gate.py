@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.services.write_gate import Asker, Verdict, WriteGate, WriteKind, WriteRefused, decide
+from lib.services.write_gate import Asker, Verdict, WriteGate, WriteKind, WriteRefused, decide, decide_notice
 
 REPO = Path(__file__).resolve().parents[3]
 WRITE_METHODS = {"set_subscription_status", "set_usage_budget", "create_service_request"}
@@ -121,3 +121,25 @@ def test_the_scan_finds_a_call_or_a_bound_method_that_reaches_around_the_gate():
     source = "def f(pc):\n    pc.set_usage_budget('c', 1)\n    return pc.create_service_request\n"
     assert _write_calls(source, "x.py") == {"x.py:2 set_usage_budget", "x.py:3 create_service_request"}
     assert _write_calls("def set_usage_budget(self):\n    pass\n", "y.py") == set()
+
+
+@pytest.mark.parametrize("mode", ["shadow", "review", "enforce"])
+@pytest.mark.parametrize("paused", [False, True])
+def test_a_customer_notice_follows_notices_mode_never_the_enforcement_mode_or_the_kill_switch(mode, paused):
+    # ENFORCEMENT_MODE and ENFORCEMENT_PAUSED are deliberately not inputs: a notice is what makes a suspension fair.
+    assert decide_notice("send") is Verdict.WRITE
+    assert decide_notice("record") is Verdict.RECORD
+    assert decide(Asker.AUTOMATIC, WriteKind.SUBSCRIPTION_STATUS, mode=mode, paused=paused) is not None
+
+
+def test_only_the_notice_sender_which_asks_the_gate_reaches_smtp():
+    """E-mail leaves through lib/notices/smtp_mailer.py alone, and only send_notice.py (which asks decide_notice
+    before mailing) and the composition root that wires it refer to the mailer."""
+    smtp_users = sorted(str(p.relative_to(REPO)) for p in _production_modules()
+                        if "smtplib" in p.read_text(encoding="utf-8"))
+    assert smtp_users == ["lib/notices/smtp_mailer.py"]
+    mailer_users = sorted(str(p.relative_to(REPO)) for p in _production_modules()
+                          if "SmtpMailer" in p.read_text(encoding="utf-8") and p.name != "smtp_mailer.py")
+    assert mailer_users == ["lib/app_context.py", "lib/services/send_notice.py"]
+    sender = (REPO / "lib" / "services" / "send_notice.py").read_text(encoding="utf-8")
+    assert "decide_notice(" in sender
