@@ -3,6 +3,7 @@ catcher for `make run`: it accepts every message on its SMTP port and shows them
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from dataclasses import dataclass
 
@@ -41,6 +42,11 @@ def start_maildev(host: str = "127.0.0.1", smtp_port: int | None = None, web_por
     if not binary.exists():
         raise MailCatcherError(f"{binary} is missing; run `make install` (npm install) first")
     smtp, web = smtp_port or free_port(), web_port or free_port()
+    # A port already answering would pass the readiness check below although our MailDev could not bind it, and
+    # the notices would go to whatever holds it.
+    taken = [port for port in (smtp, web) if _answers(host, port)]
+    if taken:
+        raise MailCatcherError(f"port {', '.join(map(str, taken))} on {host} is already in use (another MailDev?)")
     command = [str(binary), "--smtp", str(smtp), "--web", str(web), "--ip", host, "--web-ip", host, "--silent"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,  # noqa: S603
                                start_new_session=True)
@@ -50,3 +56,11 @@ def start_maildev(host: str = "127.0.0.1", smtp_port: int | None = None, web_por
         catcher.stop()
         raise MailCatcherError(f"MailDev did not start on ports {smtp}/{web}: {error.decode(errors='replace')[:300]}")
     return catcher
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False

@@ -27,3 +27,14 @@ def test_a_notice_sent_to_maildev_appears_in_its_web_inbox():
         catcher.stop()
     assert [mail["subject"] for mail in inbox] == ["付款提醒：逾期金额 ¥12,500.00"]
     assert inbox[0]["to"][0]["address"] == "caiwu@yunfan.example.cn"
+
+
+def test_a_port_already_taken_is_refused_rather_than_mistaken_for_our_maildev():
+    first = start_maildev()
+    try:
+        from lib.mail_catcher import MailCatcherError
+
+        with pytest.raises(MailCatcherError, match=rf"port {first.smtp_port}.* already in use"):
+            start_maildev(smtp_port=first.smtp_port)
+    finally:
+        first.stop()
