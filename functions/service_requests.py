@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import azure.functions as func
 
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
-from lib.services import case_listing
+from lib.services import case_listing, console_desk
 from lib.services.write_gate import Verdict
 from lib.structured_logging import invocation_context
-from lib.web.endpoint import Actor, operator_endpoint
+from lib.web.endpoint import Actor, operator_endpoint, register_error
 from lib.web.problems import ProblemError, json_response, read_json_body
 
 bp = func.Blueprint()
+# The desk's named refusals (a bad outcome or note, an unknown or closed case) reach JSON callers as problems.
+for _error in (console_desk.DeskError, console_desk.InvalidField, console_desk.UnknownCase, console_desk.CaseClosed):
+    register_error(_error, _error.status, _error.problem, lambda e: {"field": getattr(e, "field", None)})
 log = logging.getLogger("csp_guard.service_requests")
 SEVERITIES = ("Minimal", "Moderate", "Critical")
 
@@ -77,23 +79,11 @@ def get_case(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
 def resolve_case(req: func.HttpRequest, actor: Actor) -> func.HttpResponse:
     customer_id = customer_id_field(req.route_params["customer_id"], "customer_id")
     body = read_json_body(req)
-    outcome = body.get("outcome") if isinstance(body, dict) else None
-    if outcome not in ("cleared", "confirmed"):
-        raise ProblemError(400, "outcome must be cleared or confirmed", problem="invalid-body", field="outcome")
-    note = body.get("note", "") if isinstance(body, dict) else ""
-    context = get_context()
-    case = context.cases.get(customer_id, req.route_params["case_id"])
-    if case is None:
-        raise ProblemError(404, "no such case", problem="unknown-case")
-    if case.status in ("resolved", "confirmed"):
-        raise ProblemError(409, f"the case is already {case.status}", problem="case-closed")
-    action = None
-    if outcome == "cleared" and case.reason in ("fraud", "misuse"):
-        # Lifts this case's reason through the suspension rules: other reasons (non-payment) still hold. A case
-        # opened by a collections stage (reason non_payment) is cleared by payment, never by closing the case.
-        action = context.suspension().restore(customer_id, reason=case.reason, actor=actor.name,
-                                              note=f"case {case.case_id} cleared: {note}")
-    closed = context.cases.save(dataclasses.replace(
-        case, status="resolved" if outcome == "cleared" else "confirmed", outcome=outcome, resolved_by=actor.name,
-        notes=(*case.notes, f"{actor.name}: {outcome}: {note}")))
-    return json_response({**closed.as_json(), "restore_action": action.as_json() if action else None})
+    fields = body if isinstance(body, dict) else {}
+    note = fields.get("note", "")
+    if not isinstance(note, str):
+        raise ProblemError(400, "note must be a string", problem="invalid-body", field="note")
+    resolved = get_context().desk_actions().resolve_case(
+        customer_id, req.route_params["case_id"], str(fields.get("outcome") or ""), actor=actor.name, note=note)
+    action = resolved.restore_action
+    return json_response({**resolved.case.as_json(), "restore_action": action.as_json() if action else None})

@@ -61,6 +61,12 @@ class InvalidField(DeskError):
 
 
 @dataclasses.dataclass(frozen=True)
+class Resolution:
+    case: Case
+    restore_action: Action | None  # the restore a cleared fraud or misuse case made, if any
+
+
+@dataclasses.dataclass(frozen=True)
 class Assignment:
     result: IngestResult
     customer_id: str
@@ -100,7 +106,9 @@ class DeskActions:
                                                         "type": kept.type, "outcome": result.status})
         return Assignment(result, customer_id)
 
-    def resolve_case(self, customer_id: str, case_id: str, outcome: str, *, actor: str, note: str = "") -> Case:
+    def resolve_case(self, customer_id: str, case_id: str, outcome: str, *, actor: str,
+                     note: str = "") -> Resolution:
+        """`POST /api/cases/{customer_id}/{case_id}/resolve` and the console's resolve form alike."""
         if outcome not in OUTCOMES:
             raise InvalidField("outcome", "outcome must be cleared or confirmed")
         note = _note(note)
@@ -109,14 +117,15 @@ class DeskActions:
             raise UnknownCase("no such case")
         if case.status in ("resolved", "confirmed"):
             raise CaseClosed(f"the case is already {case.status}")
+        action = None
         if outcome == "cleared" and case.reason in ("fraud", "misuse"):
             # Lifts this case's reason through the suspension rules: other reasons (non-payment) still hold. A case
             # opened by a collections stage (reason non_payment) is cleared by payment, never by closing the case.
-            self._suspension().restore(customer_id, reason=case.reason, actor=actor,
-                                       note=f"case {case.case_id} cleared: {note}")
-        return self._cases.save(dataclasses.replace(
+            action = self._suspension().restore(customer_id, reason=case.reason, actor=actor,
+                                                note=f"case {case.case_id} cleared: {note}")
+        return Resolution(self._cases.save(dataclasses.replace(
             case, status="resolved" if outcome == "cleared" else "confirmed", outcome=outcome, resolved_by=actor,
-            notes=(*case.notes, f"{actor}: {outcome}: {note}")))
+            notes=(*case.notes, f"{actor}: {outcome}: {note}"))), action)
 
     def set_hold(self, customer_id: str, fields: dict[str, object], *, actor: str, as_of: datetime) -> Hold:
         hold = parse_hold(fields, self._policy, as_of)
