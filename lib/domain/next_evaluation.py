@@ -46,8 +46,7 @@ def acts_on(policy: CollectionsPolicy, account: AccountFacts, day: date) -> bool
 def change_points(policy: CollectionsPolicy, account: AccountFacts,
                   notice_period_end: date | None = None) -> list[date]:
     """Every local date on which the decision may differ from the day before, ascending."""
-    override = policy.override_for(account.customer_id)
-    grace = policy.grace_days if override is None or override.grace_days is None else override.grace_days
+    grace = policy.grace_for(account.customer_id)
     points: set[date] = set()
     for invoice in account.summary.open_invoices:
         due = invoice.local_due_date(policy.zone)

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from lib.domain.money import format_amount
+from lib.domain.next_evaluation import AccountFacts, change_points
 from lib.domain.policy import (
     CURRENT,
     SUSPEND,
@@ -111,24 +112,18 @@ def next_step(policy: CollectionsPolicy, customer_id: str, summary: LedgerSummar
     dispute or a never_suspend override withholds is not announced as a suspension."""
     if not summary.open_invoices:
         return None
-    zone = policy.zone
-    last_due = max(inv.local_due_date(zone) for inv in summary.open_invoices)
     override = policy.override_for(customer_id)
-    grace = max(policy.grace_days, override.grace_days or 0 if override else 0)
-    longest = max((s.days_past_due for s in policy.stages), default=0)
-    # After the last invoice falls due and the longest stage's days have passed, nothing changes by the calendar.
-    horizon = max(last_due, today) + timedelta(days=grace + longest + 2)
     rank = stage_rank(policy, stage)
     first = today + timedelta(days=1)
     if hold is not None and hold.applies_on(today):
         first = max(first, hold.until + timedelta(days=1))
-    day = first
-    while day <= horizon:
+    # The stage the calendar gives can only change on the agenda's change points (lib/domain/next_evaluation.py).
+    points = change_points(policy, AccountFacts(customer_id, summary, hold, None, False))
+    for day in [first, *(point for point in points if point > first)]:
         reached = reached_stage(policy, customer_id, summary, day)
         if reached != CURRENT and stage_rank(policy, reached) > rank:
             withheld = summary.open_disputes > 0 or (override is not None and override.never_suspend)
             return NextStep(reached, day, SUSPEND in policy.stage(reached).actions and not withheld)
-        day += timedelta(days=1)
     return None
 
 

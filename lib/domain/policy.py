@@ -116,6 +116,11 @@ class CollectionsPolicy:
     def override_for(self, customer_id: str) -> CustomerOverride | None:
         return self.customers.get(customer_id.lower())
 
+    def grace_for(self, customer_id: str) -> int:
+        """The customer's grace days: its override's when it sets them, else the policy's."""
+        override = self.override_for(customer_id)
+        return self.grace_days if override is None or override.grace_days is None else override.grace_days
+
     def stage(self, name: str) -> Stage:
         for stage in self.stages:
             if stage.name == name:
@@ -190,7 +195,7 @@ def evaluate(policy: CollectionsPolicy, account: AccountState, as_of: datetime) 
     zone = policy.zone
     today = as_of.astimezone(zone).date()
     override = policy.override_for(account.customer_id)
-    grace = policy.grace_days if override is None or override.grace_days is None else override.grace_days
+    grace = policy.grace_for(account.customer_id)
     floor = (
         policy.minimum_overdue
         if override is None or override.minimum_overdue is None

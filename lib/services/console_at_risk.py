@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Literal
 
+from lib.domain.next_evaluation import AccountFacts, change_points
 from lib.domain.policy import CURRENT, SUSPEND, AccountState, CollectionsPolicy, Decision, Hold, evaluate
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.companies import Company
@@ -91,27 +92,17 @@ def at_risk_ids(accounts: Accounts, policy: CollectionsPolicy, as_of: datetime) 
 def suspension_date(policy: CollectionsPolicy, row: AccountRow, today: date) -> tuple[date | None, str]:
     """The first local date from `today` on which the policy's decision includes suspending, the book as it
     stands, or None when the calendar alone never gets there; and, then, what withholds it (a dispute, an
-    override), if anything does."""
-    invoices = row.summary.open_invoices
-    if not invoices:
+    override), if anything does. Only the dates the agenda knows can change a decision are tried."""
+    if not row.summary.open_invoices:
         return None, ""
-    zone = policy.zone
-    override = policy.override_for(row.customer_id)
-    grace = policy.grace_days if override is None or override.grace_days is None else override.grace_days
-    longest = max((s.days_past_due for s in policy.stages), default=0)
-    last_due = max(inv.local_due_date(zone) for inv in invoices)
-    # Past this day nothing changes by the calendar: every invoice is overdue, every stage's days have passed, and
-    # any hold has run out.
-    horizon = max(last_due, today, row.hold.until if row.hold else today) + timedelta(days=grace + longest + 2)
-    day = today
+    facts = AccountFacts(row.customer_id, row.summary, row.hold, row.stage, row.suspended_for_non_payment)
     withheld = ""
-    while day <= horizon:
+    for day in [today, *(point for point in change_points(policy, facts) if point > today)]:
         decision = evaluate(policy, AccountState(row.customer_id, row.summary, row.hold, row.stage),
-                            datetime.combine(day, time(12, 0), tzinfo=zone))
+                            datetime.combine(day, time(12, 0), tzinfo=policy.zone))
         if SUSPEND in decision.actions:
             return day, ""
         withheld = _why_withheld(decision)
-        day += timedelta(days=1)
     return None, withheld
 
 
