@@ -269,7 +269,10 @@ class AppContext:
                 if not enforcers:
                     enforcers.append(self.enforcer())
                 enforcers[0].after_payment(customer_id, summary, row, actor="payment")
-                self.proposal_desk().after_book_change(customer_id, summary, actor="payment")
+                if self.settings.enforcement_mode == "review":
+                    # Proposals are made only in review mode, so only there does a payment pay a read to find one
+                    # to lapse; one left from an earlier review period is re-checked when approved (stale: 409).
+                    self.proposal_desk().after_book_change(customer_id, summary, actor="payment")
             finally:
                 self.agenda_filing().after_event(customer_id, row)  # files ASAP when the policy will not load
 
