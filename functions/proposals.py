@@ -7,13 +7,10 @@ import azure.functions as func
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
 from lib.services import proposals
-from lib.web.endpoint import Actor, operator_endpoint, register_error
+from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
 
 bp = func.Blueprint()
-for _error in (proposals.ProposalError, proposals.InvalidNote, proposals.InvalidStatus, proposals.UnknownProposal,
-               proposals.ProposalClosed, proposals.StaleProposal):
-    register_error(_error, _error.status, _error.problem, lambda e: {"field": getattr(e, "field", None)})
 
 
 @bp.route(route="proposals", methods=["GET"])

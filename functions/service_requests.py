@@ -8,16 +8,13 @@ import azure.functions as func
 
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
-from lib.services import case_listing, console_desk
+from lib.services import case_listing
 from lib.services.write_gate import Verdict
 from lib.structured_logging import invocation_context
-from lib.web.endpoint import Actor, operator_endpoint, register_error
+from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
 
 bp = func.Blueprint()
-# The desk's named refusals (a bad outcome or note, an unknown or closed case) reach JSON callers as problems.
-for _error in (console_desk.DeskError, console_desk.InvalidField, console_desk.UnknownCase, console_desk.CaseClosed):
-    register_error(_error, _error.status, _error.problem, lambda e: {"field": getattr(e, "field", None)})
 log = logging.getLogger("csp_guard.service_requests")
 SEVERITIES = ("Minimal", "Moderate", "Critical")
 

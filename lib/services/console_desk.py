@@ -16,6 +16,7 @@ from lib.domain.policy import CollectionsPolicy, Hold
 from lib.services.assign_unmatched import UnmatchedAssignment
 from lib.services.customer_view import CustomerNotFound
 from lib.services.ingest_event import IngestResult
+from lib.services.refusals import Refusal
 from lib.services.suspension import SuspensionService
 from lib.store import unmatched as unmatched_store
 from lib.store.accounts import Accounts
@@ -28,12 +29,8 @@ OUTCOMES = ("cleared", "confirmed")
 MAX_NOTE = 2000
 
 
-class DeskError(ValueError):
-    """An operator's console action that cannot be done as asked."""
-
-    status = 400
-    problem = "invalid-request"
-    field: str | None = None
+class DeskError(Refusal):
+    """An operator's desk action (console or API) that cannot be done as asked."""
 
 
 class NoSuchEvent(DeskError):

@@ -19,6 +19,7 @@ from lib.domain.policy import SUSPEND, AccountState, CollectionsPolicy, evaluate
 from lib.domain.summary import LedgerSummary
 from lib.services.collections import NON_PAYMENT, book_marks
 from lib.services.notice_outbox import NoticeOutbox
+from lib.services.refusals import Refusal
 from lib.services.service_requests import ServiceRequestService
 from lib.services.suspension import SuspensionService
 from lib.services.write_gate import Asker
@@ -35,10 +36,8 @@ CLEARED_CASE = ("resolved", "test")  # a case closed without fraud: nothing left
 MAX_NOTE = 2000
 
 
-class ProposalError(ValueError):
-    status = 400
-    problem = "invalid-request"
-    field: str | None = None
+class ProposalError(Refusal):
+    """A proposal that cannot be decided as asked."""
 
 
 class UnknownProposal(ProposalError):

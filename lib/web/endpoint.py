@@ -28,6 +28,7 @@ from lib.services.customer_view import CustomerNotFound
 from lib.services.job_runs import FutureScanRefused, ScanRunning
 from lib.services.partner_center_events import InvalidPartnerCenterEvent
 from lib.services.receive_webhook import PayloadTooLarge, WebhookNotConfigured
+from lib.services.refusals import Refusal
 from lib.services.service_requests import UnknownCase
 from lib.services.suspension import CustomerNotInPartnerCenter, UnknownReason, UnknownSubscriptions
 from lib.settings import SettingsError, get_settings
@@ -92,6 +93,8 @@ def register_error(exc_type: type[Exception], status: int, problem: str, extensi
 def problem_for(exc: Exception) -> ProblemError | None:
     """The problem a named exception maps to (None for an unexpected one), for front ends other than the JSON
     routes (the console renders it as a page)."""
+    if isinstance(exc, Refusal):  # carries its own status, slug and field
+        return ProblemError(exc.status, str(exc), problem=exc.problem, field=exc.field)
     for exc_type, status, problem, extensions in _ERROR_MAP:
         if isinstance(exc, exc_type):
             return ProblemError(status, str(exc), problem=problem, **extensions(exc))
@@ -142,12 +145,11 @@ def _run(name: str, req: func.HttpRequest, call: Callable[[], func.HttpResponse]
 
 
 def _mapped(exc: Exception, path: str, correlation_id: str) -> func.HttpResponse:
-    for exc_type, status, problem, extensions in _ERROR_MAP:
-        if isinstance(exc, exc_type):
-            if status >= 500:
-                log.warning("request failed: %s", exc)
-            return problem_response(ProblemError(status, str(exc), problem=problem, **extensions(exc)),
-                                    instance=path, correlation_id=correlation_id)
+    problem = problem_for(exc)
+    if problem is not None:
+        if problem.status >= 500:
+            log.warning("request failed: %s", exc)
+        return problem_response(problem, instance=path, correlation_id=correlation_id)
     log.exception("unhandled error")
     return problem_response(ProblemError(500, "an unexpected error occurred; quote the correlation id",
                                          problem="internal-error"), instance=path, correlation_id=correlation_id)

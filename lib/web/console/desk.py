@@ -15,8 +15,6 @@ import azure.functions as func
 
 from lib.http_basics import header
 from lib.services.console_at_risk import InvalidListQuery
-from lib.services.console_desk import DeskError
-from lib.services.proposals import ProposalError
 from lib.settings import SettingsError, get_settings
 from lib.structured_logging import invocation_context
 from lib.web.console import responses
@@ -172,7 +170,7 @@ def _failure(req: func.HttpRequest, exc: Exception, lang: str, correlation_id: s
 def _problem(exc: Exception) -> ProblemError:
     if isinstance(exc, ProblemError):
         return exc
-    if isinstance(exc, ConsoleAccessError | DeskError | ProposalError):
+    if isinstance(exc, ConsoleAccessError):
         return ProblemError(exc.status, str(exc), problem=exc.problem, field=getattr(exc, "field", None))
     if isinstance(exc, InvalidListQuery):
         return ProblemError(400, str(exc), problem="invalid-query", field=exc.field)
