@@ -116,6 +116,7 @@ def _seed_console_demo() -> None:
 
 def pc_webhooks(args: argparse.Namespace) -> int:
     from lib.app_context import get_context
+    from lib.services.write_gate import Asker
 
     client = get_context().partner_center
     if args.action == "show":
@@ -123,24 +124,24 @@ def pc_webhooks(args: argparse.Namespace) -> int:
         _print(registration.to_json() if registration else {"registered": False})
         return 0
     if args.action == "test":
-        _print(_test_delivery(client).to_json())
+        _print(_test_delivery(client, get_context().write_gate().ask_for_test_event(Asker.OPERATOR)).to_json())
         return 0
     if not args.url:
         raise OperationError("pc-webhooks register needs --url (the app's /api/webhooks/partner-center)", EXIT_USAGE)
-    _print(client.register_webhooks(args.url, args.event or DEFAULT_PC_EVENTS,
-                                    signature_in_ms_signature_header=args.ms_signature_header).to_json())
+    gate = get_context().write_gate()
+    _print(gate.configure_webhooks(Asker.OPERATOR, args.url, args.event or DEFAULT_PC_EVENTS,
+                                  signature_in_ms_signature_header=args.ms_signature_header).to_json())
     return 0
 
 
 DEFAULT_PC_EVENTS = ["azure-fraud-event-detected", "subscription-updated", "subscription-renewed", "test-created"]
 
 
-def _test_delivery(client: Any) -> Any:
-    """Asks Partner Center for a signed test-created event (validationEvents) and waits up to 30 s for the result
-    of its delivery to the registered callback."""
+def _test_delivery(client: Any, requested: Any) -> Any:
+    """Waits up to 30 s for the result of the signed test-created event Partner Center was asked for
+    (validationEvents) to reach the registered callback."""
     import time
 
-    requested = client.request_test_event()
     for _ in range(30):
         result = client.test_event_result(requested.correlation_id)
         if result.status.lower() == "completed" or result.results:

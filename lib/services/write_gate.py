@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from lib.partner_center.models import CallResult, ServiceRequest, Subscription
+from lib.partner_center.webhook_models import WebhookRegistration, WebhookValidation
 from lib.services.proposal_recording import ProposalRecorder
 from lib.store.actions import Action
 from lib.store.leases import ensure_customer_lock
@@ -96,6 +97,13 @@ class PartnerCenterWriter(Protocol):
                                correlation_id: str | None = None) -> CallResult[ServiceRequest]:
         ...
 
+    def register_webhooks(self, url: str, events: list[str], *, signature_in_ms_signature_header: bool = False,
+                          correlation_id: str | None = None) -> WebhookRegistration:
+        ...
+
+    def request_test_event(self, *, correlation_id: str | None = None) -> WebhookValidation:
+        ...
+
 
 class WriteGate:
     def __init__(self, writer: PartnerCenterWriter, proposals: ProposalRecorder, *, mode: str,
@@ -145,6 +153,25 @@ class WriteGate:
         return self._writer.create_service_request(title=title, description=description, severity=severity,
                                                    support_topic_id=support_topic_id, agent_locale=agent_locale,
                                                    correlation_id=correlation_id)
+
+    # --- the partner's own configuration: Partner Center's webhook registration ---
+
+    def configure_webhooks(self, asker: Asker, url: str, events: list[str], *,
+                          signature_in_ms_signature_header: bool = False) -> WebhookRegistration:
+        self._allow_configuration(asker, "webhook registration")
+        return self._writer.register_webhooks(url, events,
+                                              signature_in_ms_signature_header=signature_in_ms_signature_header)
+
+    def ask_for_test_event(self, asker: Asker) -> WebhookValidation:
+        self._allow_configuration(asker, "webhook test event")
+        return self._writer.request_test_event()
+
+    @staticmethod
+    def _allow_configuration(asker: Asker, what: str) -> None:
+        """Configuration changes no customer, so neither the mode nor the kill switch holds it back (shadow mode
+        needs Partner Center's events to decide anything); but only an operator, explicitly, ever makes it."""
+        if asker is not Asker.OPERATOR:
+            raise WriteRefused(f"{what} asked by {asker.value}: only an operator configures Partner Center")
 
     def _allow(self, asker: Asker, kind: WriteKind, customer_id: str) -> None:
         verdict = self.verdict(asker, kind)

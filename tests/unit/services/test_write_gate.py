@@ -8,7 +8,8 @@ import pytest
 from lib.services.write_gate import Asker, Verdict, WriteGate, WriteKind, WriteRefused, decide, decide_notice
 
 REPO = Path(__file__).resolve().parents[3]
-WRITE_METHODS = {"set_subscription_status", "set_usage_budget", "create_service_request"}
+WRITE_METHODS = {"set_subscription_status", "set_usage_budget", "create_service_request", "register_webhooks",
+                 "request_test_event"}
 AUTO, OPS, OWN = Asker.AUTOMATIC, Asker.OPERATOR, Asker.RESTORE_OWN
 W, REC, P = Verdict.WRITE, Verdict.RECORD, Verdict.PROPOSE
 
@@ -143,3 +144,23 @@ def test_only_the_notice_sender_which_asks_the_gate_reaches_smtp():
     assert mailer_users == ["lib/app_context.py", "lib/services/send_notice.py"]
     sender = (REPO / "lib" / "services" / "send_notice.py").read_text(encoding="utf-8")
     assert "decide_notice(" in sender
+
+
+def test_webhook_configuration_passes_the_gate_for_an_operator_in_any_mode_and_never_automatically():
+    class ConfigWriter(RecordingWriter):
+        def register_webhooks(self, url, events, *, signature_in_ms_signature_header=False, correlation_id=None):
+            self.calls.append(("register", url))
+
+        def request_test_event(self, *, correlation_id=None):
+            self.calls.append(("test", None))
+
+    writer = ConfigWriter()
+    gate = WriteGate(writer, None, mode="shadow", paused=True)
+    gate.configure_webhooks(OPS, "https://app.example.cn/api/webhooks/partner-center", ["test-created"])
+    gate.ask_for_test_event(OPS)
+    assert writer.calls == [("register", "https://app.example.cn/api/webhooks/partner-center"), ("test", None)]
+    with pytest.raises(WriteRefused, match="only an operator"):
+        gate.configure_webhooks(AUTO, "https://x.example.cn", [])
+    with pytest.raises(WriteRefused, match="only an operator"):
+        gate.ask_for_test_event(AUTO)
+    assert len(writer.calls) == 2
