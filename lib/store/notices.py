@@ -129,17 +129,11 @@ class Notices:
         return _notice(record) if record is not None and record.row_key.startswith(_FIRST) else None
 
     def for_customer(self, customer_id: str, *, episode: int | None = None) -> list[Notice]:
-        query = "PartitionKey eq @pk and RowKey ge @first and RowKey lt @last"
-        found = [_notice(r) for r in self._table.query(query, {"pk": customer_id, "first": _FIRST,
-                                                                "last": _AFTER_LAST})]
+        found = [_notice(r) for r in self._table.row_range(_FIRST, _AFTER_LAST, partition_key=customer_id)]
         return [n for n in found if episode is None or n.episode == episode]
 
     def with_status(self, status: str | None = None) -> Iterator[Notice]:
-        query = "RowKey ge @first and RowKey lt @last" + (" and status eq @status" if status else "")
-        params: dict[str, Any] = {"first": _FIRST, "last": _AFTER_LAST}
-        if status:
-            params["status"] = status
-        for record in self._table.query(query, params):
+        for record in self._table.row_range(_FIRST, _AFTER_LAST, status=status):
             yield _notice(record)
 
 

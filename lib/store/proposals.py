@@ -127,16 +127,10 @@ class Proposals:
         return _proposal(Record(proposal.customer_id, proposal.proposal_id, values, etags[0]))
 
     def for_customer(self, customer_id: str) -> list[Proposal]:
-        query = "PartitionKey eq @pk and RowKey ge @first and RowKey lt @last"
-        return [_proposal(r) for r in self._table.query(query, {"pk": customer_id, "first": _FIRST,
-                                                                 "last": _AFTER_LAST})]
+        return [_proposal(r) for r in self._table.row_range(_FIRST, _AFTER_LAST, partition_key=customer_id)]
 
     def with_status(self, status: str | None = None) -> Iterator[Proposal]:
-        query = "RowKey ge @first and RowKey lt @last" + (" and status eq @status" if status else "")
-        params: dict[str, Any] = {"first": _FIRST, "last": _AFTER_LAST}
-        if status:
-            params["status"] = status
-        for record in self._table.query(query, params):
+        for record in self._table.row_range(_FIRST, _AFTER_LAST, status=status):
             yield _proposal(record)
 
 

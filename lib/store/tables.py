@@ -162,6 +162,18 @@ class Table:
     def partition(self, partition_key: str, *, page_size: int = 1000) -> Iterator[Record]:
         return self.query("PartitionKey eq @pk", {"pk": partition_key}, page_size=page_size)
 
+    def row_range(self, first: str, last: str, *, partition_key: str | None = None,
+                  status: str | None = None) -> Iterator[Record]:
+        """Rows whose RowKey is in [first, last) (a kind of row sharing its table with others), in one partition or
+        across all, optionally of one `status`."""
+        query = "RowKey ge @first and RowKey lt @last"
+        params: dict[str, Any] = {"first": first, "last": last}
+        if partition_key is not None:
+            query, params["pk"] = "PartitionKey eq @pk and " + query, partition_key
+        if status:
+            query, params["status"] = query + " and status eq @status", status
+        return self.query(query, params)
+
     def transact(self, operations: Sequence[Operation]) -> list[str]:
         """One entity-group transaction: all operations in one partition, all applied or none.
 
