@@ -32,10 +32,12 @@ NOTICE_KINDS = (STAGE_NOTICE, PRE_SUSPENSION)
 
 
 def money_text(amount: int, currency: str) -> str:
-    """¥12,345.67 for CNY (as notices print it in both languages); other currencies as '12,345.67 USD'."""
+    """¥12,345.67 (-¥12.00 below zero) for CNY, as notices and the console print it in both languages; other
+    currencies as '12,345.67 USD'."""
     if currency != "CNY":
         return format_amount(amount, currency)
-    return "¥" + format_amount(amount, currency).removesuffix(" CNY")
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥" + format_amount(abs(amount), currency).removesuffix(" CNY")
 
 
 @dataclass(frozen=True)

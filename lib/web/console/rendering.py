@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from lib.domain.money import MINOR_UNIT_EXPONENT, format_amount
+from lib.domain.notice_facts import money_text
 from lib.web.console.assets import asset_url
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -19,14 +19,7 @@ LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 def money(amount: int | None, currency: str | None = "CNY") -> str:
     """¥12,345.67 for CNY; other currencies as 12,345.67 USD. Amounts are minor units, never floats."""
-    if amount is None:
-        return "—"
-    code = currency or "CNY"
-    text = format_amount(amount, code)
-    if code == "CNY" and MINOR_UNIT_EXPONENT.get(code) == 2:
-        sign = "-" if amount < 0 else ""
-        return f"{sign}¥{text.removeprefix('-').removesuffix(' CNY')}"
-    return text
+    return "—" if amount is None else money_text(amount, currency or "CNY")
 
 
 def local_time(value: str | datetime | None, zone: ZoneInfo = LOCAL_ZONE) -> str:
