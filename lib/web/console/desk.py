@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import azure.functions as func
 
+from lib.app_context import get_context
 from lib.http_basics import header
 from lib.services.console_at_risk import InvalidListQuery
 from lib.settings import SettingsError, get_settings
@@ -79,7 +80,7 @@ class Desk:
                 "other_lang": next(lang for lang in LANGUAGES if lang != self.lang),
                 "actor": self.visitor.actor.name, "csrf": self.visitor.csrf,
                 "can_sign_out": self.visitor.via == "session", "stage_label": self.stage_label,
-                "label": self.label}
+                "label": self.label, "zone": get_context().policy.zone}
 
     def label(self, group: str, name: str) -> str:
         """A word of a known group (reason, write) in the page's language; a name it does not know, as it is."""

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
 from lib.domain.notice_facts import money_text
 from lib.web.console.assets import asset_url
 
 TEMPLATES = Path(__file__).with_name("templates")
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")  # the policy's default, for pages rendered without one
 
 
 def money(amount: int | None, currency: str | None = "CNY") -> str:
@@ -22,7 +23,10 @@ def money(amount: int | None, currency: str | None = "CNY") -> str:
     return "—" if amount is None else money_text(amount, currency or "CNY")
 
 
-def local_time(value: str | datetime | None, zone: ZoneInfo = LOCAL_ZONE) -> str:
+@pass_context
+def local_time(context: Context, value: str | datetime | None) -> str:
+    """A time in the policy's business time zone (the page's `zone`), which also decides the dates it shows."""
+    zone = context.get("zone") or DEFAULT_ZONE
     if not value:
         return "—"
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
