@@ -1,25 +1,60 @@
-"""The delinquency scan: on its timer, on demand, and as a preview that changes nothing."""
+"""The delinquency scan: on its timer (which hands the customers due to the due-customers queue function), on
+demand (acting within the request), and as a preview that changes nothing."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import azure.functions as func
 
 from lib.app_context import get_context
 from lib.domain.policy import CollectionsPolicy
 from lib.services.delinquency_scan import JOB, as_of_date
+from lib.services.due_customers import JOB as DUE_JOB
+from lib.services.due_customers import MAX_DELIVERIES as DUE_MAX_DELIVERIES
+from lib.services.due_customers import InvalidDueMessage
 from lib.services.job_runs import run_scan_now, run_timer_job
+from lib.structured_logging import invocation_context
 from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import ProblemError, json_response
 
 bp = func.Blueprint()
+log = logging.getLogger("csp_guard.scan")
 
 
 @bp.timer_trigger(schedule="%SCAN_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
 def delinquency_scan(timer: func.TimerRequest) -> None:
-    run_timer_job(JOB, timer.past_due,
-                  lambda cid: get_context().delinquency_scan().run(datetime.now(UTC), correlation_id=cid).counts())
+    def dispatch(cid: str) -> dict[str, Any]:
+        context = get_context()
+        return context.delinquency_scan().dispatch(datetime.now(UTC), context.due_customers_queue.send_json,
+                                                   correlation_id=cid).counts()
+
+    run_timer_job(JOB, timer.past_due, dispatch)
+
+
+@bp.queue_trigger(arg_name="msg", queue_name="%DUE_CUSTOMERS_QUEUE%", connection="AzureWebJobsStorage")
+def act_on_due_customers(msg: func.QueueMessage) -> None:
+    with invocation_context(DUE_JOB):
+        context = get_context()
+        delivery = msg.dequeue_count or 1
+        try:
+            report = context.due_customers().handle(msg.get_body())
+        except InvalidDueMessage as exc:
+            # Never valid: straight to the poison queue, where operators see it, instead of five retries.
+            log.error("due-customers message poisoned: %s", exc)
+            context.due_customers_queue.send_poison(msg.get_body(), str(exc))
+            context.ops_alerts.raise_alert("poison_message", f"a due-customers message was poisoned: {exc}", {
+                "queue": context.settings.due_customers_queue, "message_id": msg.id})
+            return
+        except Exception as exc:
+            if delivery >= DUE_MAX_DELIVERIES:  # the host moves it to the poison queue after this failure
+                context.ops_alerts.raise_alert(
+                    "poison_message", f"a due-customers message failed {delivery} times: {exc}",
+                    {"queue": context.settings.due_customers_queue, "message_id": msg.id})
+            raise
+        log.info("%s: %s", DUE_JOB, report.counts())
 
 
 @bp.timer_trigger(schedule="%FRAUD_POLL_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)

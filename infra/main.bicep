@@ -76,6 +76,9 @@ param noticesMode string = 'record'
 @description('Queue of customer notices to send (NOTICES_QUEUE); its poison queue is this name + "-poison".')
 param noticesQueue string = 'notices'
 
+@description('Queue of the customers the daily scan found due, acted on by act_on_due_customers (DUE_CUSTOMERS_QUEUE); its poison queue is this name + "-poison".')
+param dueCustomersQueue string = 'due-customers'
+
 @description('SMTP server for customer notices (SMTP_HOST, SMTP_PORT, SMTP_SECURITY, SMTP_USERNAME).')
 param smtpHost string = ''
 param smtpPort int = 587
@@ -247,6 +250,7 @@ module storage 'app/storage.bicep' = {
     tablePrefix: tablePrefix
     serviceRequestsQueue: serviceRequestsQueue
     noticesQueue: noticesQueue
+    dueCustomersQueue: dueCustomersQueue
     packageContainerName: isElasticPremium ? packageContainerName : ''
   }
 }
@@ -341,6 +345,7 @@ module api 'app/api.bicep' = {
       ALIPAY_PUBLIC_KEY: alipayPublicKey
       NOTICES_MODE: noticesMode
       NOTICES_QUEUE: noticesQueue
+      DUE_CUSTOMERS_QUEUE: dueCustomersQueue
       SMTP_HOST: smtpHost
       SMTP_PORT: string(smtpPort)
       SMTP_SECURITY: smtpSecurity

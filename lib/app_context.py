@@ -19,12 +19,14 @@ from lib.partner_center.factory import build_client
 from lib.partner_center.webhook_certificates import WebhookCertificates
 from lib.partner_center.webhook_signature import PartnerCenterWebhookVerifier
 from lib.services.agenda_filing import AgendaFiling
+from lib.services.agenda_refiling import ScanRefiling
 from lib.services.assign_unmatched import UnmatchedAssignment
 from lib.services.collections import CollectionsEnforcer
 from lib.services.console_at_risk import at_risk_ids
 from lib.services.console_desk import DeskActions
 from lib.services.customer_names import CustomerNames
 from lib.services.delinquency_scan import DelinquencyScan, ScanSettings
+from lib.services.due_customers import DueCustomers
 from lib.services.fraud_detection import FraudDetection
 from lib.services.fraud_poll import FraudPoll
 from lib.services.fraud_poll_budget import FraudPollBudget, run_interval
@@ -60,6 +62,7 @@ from lib.store.notices import Notices
 from lib.store.payers import PayerIndex
 from lib.store.proposals import Proposals
 from lib.store.queues import MessageQueue
+from lib.store.run_budgets import SharedSuspensionBudget
 from lib.store.runs import RunLog
 from lib.store.subscriptions import Subscriptions
 from lib.store.tables import TableStore
@@ -74,18 +77,16 @@ class AppContext:
     settings: Settings
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _tables: TableStore | None = field(default=None, repr=False)
-    _service_requests: MessageQueue | None = field(default=None, repr=False)
+    _queues: dict[str, MessageQueue] = field(default_factory=dict, repr=False)
     _policy: CollectionsPolicy | None = field(default=None, repr=False)
     _ledger: LedgerBook | None = field(default=None, repr=False)
     _accounts: Accounts | None = field(default=None, repr=False)
     _partner_center: PartnerCenterClient | None = field(default=None, repr=False)
     _service_requests_service: ServiceRequestService | None = field(default=None, repr=False)
     _pc_verifier: PartnerCenterWebhookVerifier | None = field(default=None, repr=False)
-    _notices_queue: MessageQueue | None = field(default=None, repr=False)
     # What "now" is for decisions made outside a scan (the payment hook); replaced only by scenario tests that
     # replay a collections timeline.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
-    # Where operators' alerts about notices go when set (tests); otherwise Apprise to OPS_ALERT_URLS, else the log.
     # Where operators' alerts go: set by tests; otherwise Apprise when OPS_ALERT_URLS is set, else the log.
     ops_alert: Alert | None = field(default=None, repr=False)
     _ops_alerts: OpsAlerts | None = field(default=None, repr=False)
@@ -102,13 +103,19 @@ class AppContext:
 
     @property
     def service_requests(self) -> MessageQueue:
-        if self._service_requests is None:
+        return self._queue(self.settings.service_requests_queue)
+
+    def _queue(self, name: str) -> MessageQueue:
+        """One client per queue for the process, the queue and its poison queue created on first use."""
+        queue = self._queues.get(name)
+        if queue is None:
             with self._lock:
-                if self._service_requests is None:
-                    queue = MessageQueue.from_settings(self.settings.storage, self.settings.service_requests_queue)
+                queue = self._queues.get(name)
+                if queue is None:
+                    queue = MessageQueue.from_settings(self.settings.storage, name)
                     queue.ensure()
-                    self._service_requests = queue
-        return self._service_requests
+                    self._queues[name] = queue
+        return queue
 
     @property
     def runs(self) -> RunLog:
@@ -193,7 +200,20 @@ class AppContext:
         """The daily scan (timer, `POST /api/scan`, CLI): the accounts the agenda names up to the scan's date."""
         return AgendaScan(self.policy, self.accounts, self.agenda, self.agenda_filing(), self.full_scan, self.runs,
                           Watermarks(self.tables.table("runs")),
-                          sweep=lambda as_of, cid: self.full_sweep().run(as_of, correlation_id=cid, alert=False).scan)
+                          sweep=lambda as_of, cid: self.full_sweep().run(as_of, correlation_id=cid, alert=False).scan,
+                          leases=self.leases)
+
+    def due_customers(self) -> DueCustomers:
+        """The due-customers queue function's use case: acts on the customers a timer's scan sent."""
+        runs = self.tables.table("runs")
+        limit = self.settings.max_suspensions_per_run
+        return DueCustomers(self.accounts, self.full_scan,
+                            ScanRefiling(self.policy, self.accounts, self.agenda, self.agenda_filing()),
+                            lambda run_id: SharedSuspensionBudget(runs, run_id, limit), self.runs)
+
+    @property
+    def due_customers_queue(self) -> MessageQueue:
+        return self._queue(self.settings.due_customers_queue)
 
     def full_sweep(self) -> FullSweep:
         return FullSweep(self.policy, self.accounts, self.agenda_filing(), self.full_scan, self.runs)
@@ -306,13 +326,7 @@ class AppContext:
 
     @property
     def notices_queue(self) -> MessageQueue:
-        if self._notices_queue is None:
-            with self._lock:
-                if self._notices_queue is None:
-                    queue = MessageQueue.from_settings(self.settings.storage, self.settings.notices.queue)
-                    queue.ensure()
-                    self._notices_queue = queue
-        return self._notices_queue
+        return self._queue(self.settings.notices.queue)
 
     def notice_outbox(self) -> NoticeOutbox:
         from lib.notices.render import NoticeRenderer

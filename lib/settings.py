@@ -87,6 +87,7 @@ class Settings:
     full_sweep_schedule: str = "0 0 2 * * 0"
     fraud_poll_call_budget: int = 300
     fraud_usage_max_age_hours: int = 24
+    due_customers_queue: str = "due-customers"  # the daily scan's acting, fanned out (lib/services/due_customers.py)
 
     @property
     def enforcing(self) -> bool:
@@ -131,6 +132,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                                      "1-40 letters and digits, starting with a letter"),
         service_requests_queue=reader.matching("SERVICE_REQUESTS_QUEUE", "service-requests", _QUEUE_NAME,
                                                "a storage queue name: 3-56 lower-case letters, digits, hyphens"),
+        due_customers_queue=reader.matching("DUE_CUSTOMERS_QUEUE", "due-customers", _QUEUE_NAME,
+                                            "a storage queue name: 3-56 lower-case letters, digits, hyphens"),
         partner_center=PartnerCenterSettings(
             base_url=pc_base_url,
             authority=reader.url("PARTNER_CENTER_AUTHORITY", "https://login.chinacloudapi.cn"),

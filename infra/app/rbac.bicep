@@ -18,7 +18,7 @@ var blobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data 
 var blobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
 
-// Tables: csp-guard's state. Queues: service-requests, its poison queue, and the host's own queues.
+// Tables: csp-guard's state. Queues: service-requests, notices, due-customers, their poison queues, and the host's own.
 // Blobs: the Functions host's keys, timer schedule monitors and singleton locks (and the EP package).
 var storageRoles = [
   tableDataContributor

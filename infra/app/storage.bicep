@@ -12,6 +12,7 @@ param skuName string = 'Standard_LRS'
 param tablePrefix string
 param serviceRequestsQueue string
 param noticesQueue string = 'notices'
+param dueCustomersQueue string = 'due-customers'
 @description('Blob container for the run-from-package zip (Elastic Premium only); empty creates none.')
 param packageContainerName string = ''
 
@@ -37,6 +38,8 @@ var queueNames = [
   '${serviceRequestsQueue}-poison'
   noticesQueue
   '${noticesQueue}-poison'
+  dueCustomersQueue
+  '${dueCustomersQueue}-poison'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -45,6 +45,7 @@ def setting_defaults(settings: Settings) -> dict[str, str]:
         "RECONCILE_SCHEDULE": settings.reconcile_schedule,
         "SERVICE_REQUESTS_QUEUE": settings.service_requests_queue,
         "NOTICES_QUEUE": settings.notices.queue,
+        "DUE_CUSTOMERS_QUEUE": settings.due_customers_queue,
         "FULL_SWEEP_SCHEDULE": settings.full_sweep_schedule,
     }
 

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from lib.domain.collections_plan import PlannedChange, plan_change
 from lib.domain.policy import CURRENT, CollectionsPolicy, Decision
@@ -30,9 +31,30 @@ NON_PAYMENT = "non_payment"
 _MARK_FOR = timedelta(minutes=5)
 
 
+class CapBudget(Protocol):
+    """The blast-radius cap of one scan run: `take` before each non-payment suspension; False means the cap is
+    reached and the suspension is withheld."""
+
+    limit: int
+    used: int  # suspensions the run has taken, as last seen here
+    refused: int  # suspensions the run has refused, as last seen here
+
+    def take(self) -> bool: ...
+
+    @property
+    def exhausted(self) -> bool:
+        """A suspension was refused here: the work holding this budget stopped suspending."""
+        ...
+
+    @property
+    def announces(self) -> bool:
+        """The run's first refusal was made here: the cap alert is this holder's to raise (once per run)."""
+        ...
+
+
 @dataclass
 class SuspensionBudget:
-    """The blast-radius cap: at most `limit` non-payment suspensions in one run."""
+    """The blast-radius cap: at most `limit` non-payment suspensions in one run, in one process."""
 
     limit: int
     used: int = 0
@@ -50,6 +72,10 @@ class SuspensionBudget:
     @property
     def exhausted(self) -> bool:
         return self.refused > 0
+
+    @property
+    def announces(self) -> bool:
+        return self.exhausted
 
 
 @dataclass(frozen=True)
@@ -94,7 +120,7 @@ class CollectionsEnforcer:
         self._actions = actions
         self._suspension = suspension
 
-    def apply(self, row: AccountRow, as_of: datetime, budget: SuspensionBudget, *, actor: str,
+    def apply(self, row: AccountRow, as_of: datetime, budget: CapBudget, *, actor: str,
               correlation_id: str | None = None) -> Applied:
         """Acts on one customer the scan found changed. The fresh ledger read decides, not the index row."""
         cid = row.customer_id
@@ -129,7 +155,7 @@ class CollectionsEnforcer:
             return self._act(change, fresh, latest, now, SuspensionBudget(0), actor, None)
 
     def _act(self, change: PlannedChange, row: AccountRow, summary: LedgerSummary, as_of: datetime,
-             budget: SuspensionBudget, actor: str, correlation_id: str | None) -> Applied:
+             budget: CapBudget, actor: str, correlation_id: str | None) -> Applied:
         cid = change.customer_id
         awaits_notice = self._notice_step(change, row, summary, as_of)
         decision = change.decision

@@ -22,7 +22,7 @@ from typing import Any
 
 from lib.domain.collections_plan import PlannedChange, plan_change
 from lib.domain.policy import CollectionsPolicy
-from lib.services.collections import CollectionsEnforcer, SuspensionBudget
+from lib.services.collections import CapBudget, CollectionsEnforcer, SuspensionBudget
 from lib.services.notice_outbox import NoticeOutbox
 from lib.services.ops_alerts import LoggingOpsAlerts, OpsAlerts
 from lib.store.accounts import AccountRow, Accounts
@@ -117,6 +117,23 @@ class DelinquencyScan:
         with LeaseKeeper(self._leases, lease, self._settings.lease_for) as keeper:
             return self._run_leased(keeper, as_of, actor, correlation_id)
 
+    def act(self, as_of: datetime, budget: CapBudget, *, job: str, actor: str = JOB,
+            correlation_id: str | None = None) -> ScanReport:
+        """The fanned-out step of a daily scan (the due-customers queue, lib/services/due_customers.py): decides
+        and acts on this scan's rows without the scan's lease, since every customer is acted on under its own lock,
+        with the cap of the run that sent them (`budget`). Records a `runs` row under `job`."""
+        report = ScanReport(as_of=as_of, dry_run=False)
+        started = time.perf_counter()
+        report.run_id = self._runs.start(job, correlation_id=correlation_id)
+        try:
+            self._act_on_changes(report, budget, actor, correlation_id, None)
+        except Exception as exc:
+            report.errors.append(f"{job} aborted: {type(exc).__name__}: {exc}")
+            raise
+        finally:
+            self._finish(job, report, budget, started)
+        return report
+
     def _run_leased(self, keeper: LeaseKeeper, as_of: datetime, actor: str,
                     correlation_id: str | None) -> ScanReport:
         report = ScanReport(as_of=as_of, dry_run=False)
@@ -133,26 +150,31 @@ class DelinquencyScan:
             report.errors.append(f"scan aborted: {type(exc).__name__}: {exc}")
             raise
         finally:
-            if budget.exhausted:
-                report.stopped = (f"{CAP_MESSAGE}: {budget.used} suspensions made, {budget.refused} more withheld "
-                                  f"(MAX_SUSPENSIONS_PER_RUN={budget.limit})")
-                log.error("%s", report.stopped)
-                self._alerts.raise_alert("cap_reached", report.stopped, {"run_id": report.run_id,
-                                                                          "suspended": budget.used,
-                                                                          "withheld": budget.refused})
-            report.seconds = time.perf_counter() - started
-            self._runs.finish(JOB, report.run_id, status=report.status, counts=report.counts(), errors=report.errors)
+            self._finish(JOB, report, budget, started)
         return report
 
-    def _act_on_changes(self, report: ScanReport, budget: SuspensionBudget, actor: str,
-                        correlation_id: str | None, keeper: LeaseKeeper) -> None:
+    def _finish(self, job: str, report: ScanReport, budget: CapBudget, started: float) -> None:
+        if budget.exhausted:
+            report.stopped = (f"{CAP_MESSAGE}: {budget.used} suspensions made, {budget.refused} more withheld "
+                              f"(MAX_SUSPENSIONS_PER_RUN={budget.limit})")
+            log.error("%s", report.stopped)
+        if budget.announces:
+            self._alerts.raise_alert("cap_reached", report.stopped or CAP_MESSAGE, {
+                "run_id": report.run_id, "suspended": budget.used, "withheld": budget.refused})
+        report.seconds = time.perf_counter() - started
+        assert report.run_id is not None
+        self._runs.finish(job, report.run_id, status=report.status, counts=report.counts(), errors=report.errors)
+
+    def _act_on_changes(self, report: ScanReport, budget: CapBudget, actor: str,
+                        correlation_id: str | None, keeper: LeaseKeeper | None) -> None:
         window = threading.BoundedSemaphore(self._settings.workers * 4)  # keeps memory flat while streaming
         pending: list[Future[None]] = []
         with ThreadPoolExecutor(max_workers=self._settings.workers, thread_name_prefix="scan-act") as pool:
             for row, change in self._changes(report):
                 if change is None and not row.reevaluate:
                     continue
-                keeper.ensure_held()  # another scan took over: stop deciding (pending work finishes below)
+                if keeper is not None:
+                    keeper.ensure_held()  # another scan took over: stop deciding (pending work finishes below)
                 window.acquire()
                 future = pool.submit(self._apply, report, row, budget, actor, correlation_id)
                 future.add_done_callback(lambda _: window.release())
@@ -170,7 +192,7 @@ class DelinquencyScan:
             log.exception("could not requeue stale notices")
             report.errors.append(f"notices: {type(exc).__name__}: {exc}")
 
-    def _apply(self, report: ScanReport, row: AccountRow, budget: SuspensionBudget, actor: str,
+    def _apply(self, report: ScanReport, row: AccountRow, budget: CapBudget, actor: str,
                correlation_id: str | None) -> None:
         try:
             applied = self._enforcer.apply(row, report.as_of, budget, actor=actor, correlation_id=correlation_id)

@@ -98,6 +98,8 @@ def _probe(settings: Settings, *, deep: bool) -> StatusReport:
     report.components["timers"] = _timers(report, RunLog(store.table("runs")))
     report.components["service_requests_queue"] = _poison(settings, settings.service_requests_queue)
     report.components["notices_queue"] = _poison(settings, settings.notices.queue)
+    # The timer scan's acting: a poisoned message is customers left for the next scan (their agenda rows stay).
+    report.components["due_customers_queue"] = _poison(settings, settings.due_customers_queue)
     if deep:  # reads every subscription row: operators only
         report.components["suspensions"] = _suspensions(Subscriptions(store.table("subscriptions")))
         report.components["proposals"] = _proposals(Proposals(store.table("proposals")))

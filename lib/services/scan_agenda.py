@@ -5,29 +5,38 @@ part way, or a day was skipped), so nothing filed is lost; the watermark in `run
 processed, and the run's counts say how many rows came from dates a previous run should already have done. The
 accounts found are decided and acted on by the same `DelinquencyScan` code as the full scan, then each is re-filed
 under its next date and the rows read are removed.
+
+The timer does not act itself: `dispatch` sends the customers due to the due-customers queue, whose function acts
+on them with the same code (lib/services/due_customers.py says why). An operator's scan (`POST /api/scan`, the CLI)
+acts within the request with `run`, so its answer says what was done.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lib.domain.next_evaluation import acts_on
 from lib.domain.policy import CollectionsPolicy
-from lib.services.agenda_filing import AgendaFiling, facts_of
-from lib.services.delinquency_scan import JOB, DelinquencyScan, ScanReport
+from lib.services.agenda_filing import AgendaFiling
+from lib.services.agenda_refiling import ScanRefiling
+from lib.services.delinquency_scan import JOB, SCAN_LEASE, DelinquencyScan, ScanReport
+from lib.services.due_customers import due_messages
 from lib.store.accounts import AccountRow, Accounts
 from lib.store.agenda import Agenda, day_key
+from lib.store.leases import Leases
 from lib.store.runs import RunLog
 from lib.store.watermarks import Watermarks
 
 RowSource = Callable[[], Iterable[AccountRow]]
 ScanFactory = Callable[[RowSource | None], DelinquencyScan]
 Sweep = Callable[[datetime, str | None], ScanReport | None]
+Send = Callable[[Mapping[str, Any]], object]
 WATERMARK = ("watermark", "agenda")
 POLICY_MARK = ("watermark", "agenda_policy")
 log = logging.getLogger("csp_guard.scan")
@@ -39,15 +48,39 @@ def policy_fingerprint(policy: CollectionsPolicy) -> str:
     return hashlib.sha256(repr(policy).encode("utf-8")).hexdigest()[:16]
 
 
+@dataclass
+class DispatchReport:
+    """The timer's scan: what the agenda named and what was sent to the due-customers queue."""
+
+    as_of: datetime
+    run_id: str
+    accounts: int = 0  # customers the agenda named
+    dispatched: int = 0  # of them, sent to the queue
+    messages: int = 0
+    agenda: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.errors else "succeeded"
+
+    def counts(self) -> dict[str, Any]:
+        return {"accounts": self.accounts, "dispatched": self.dispatched, "messages": self.messages,
+                "acting": "queued", "agenda": self.agenda, "errors": len(self.errors),
+                "seconds": round(self.seconds, 3)}
+
+
 class AgendaScan:
     def __init__(self, policy: CollectionsPolicy, accounts: Accounts, agenda: Agenda, filing: AgendaFiling,
                  scan: ScanFactory, runs: RunLog, watermarks: Watermarks, *, sweep: Sweep | None = None,
-                 workers: int = 8) -> None:
+                 leases: Leases | None = None, workers: int = 8) -> None:
         self._sweep = sweep
+        self._leases = leases
         self._policy = policy
         self._accounts = accounts
         self._agenda = agenda
-        self._filing = filing
+        self._refiling = ScanRefiling(policy, accounts, agenda, filing)
         self._scan = scan
         self._runs = runs
         self._watermarks = watermarks
@@ -58,17 +91,10 @@ class AgendaScan:
         return self._scan(None).preview(as_of)
 
     def run(self, as_of: datetime, *, actor: str = JOB, correlation_id: str | None = None) -> ScanReport:
-        fingerprint = policy_fingerprint(self._policy)
-        if self._sweep is not None and self._watermarks.get(*POLICY_MARK) != fingerprint:
-            # The first run with an agenda (accounts from before it were never filed), or a changed policy (their
-            # dates were computed under the old one): this run scans the whole index and re-files what is wrong.
-            log.warning("the agenda was built under another policy, or not at all: this scan reads every account")
-            swept = self._sweep(as_of, correlation_id)
-            if swept is not None and not swept.errors:
-                self._watermarks.set(*POLICY_MARK, fingerprint)
-                self._watermarks.set(*WATERMARK, day_key(as_of.astimezone(self._policy.zone).date()))
-            if swept is not None:
-                return swept
+        """Decides and acts on every customer due, within this call (an operator's scan)."""
+        swept = self._sweep_when_unfiled(as_of, correlation_id)
+        if swept is not None:
+            return swept
         through = day_key(as_of.astimezone(self._policy.zone).date())
         watermark = self._watermarks.get(*WATERMARK)
         due: dict[str, set[str]] = {}
@@ -85,36 +111,77 @@ class AgendaScan:
                         yield row
 
             report = self._scan(rows).run(as_of, actor=actor, correlation_id=correlation_id)
-            refiled = self._refile(pool, due, self._untouched(read, as_of), as_of, report)
+            refiled = self._refiling.refile(pool, due, read, as_of, report)
         if not report.errors:
             self._watermarks.set(*WATERMARK, through)
-        keys = [key for keys in due.values() for key in keys]
-        agenda: dict[str, Any] = {
-            "through": through, "due": len(due), "rows": len(keys),
-            "left_undone": sum(1 for key in keys if watermark is not None and key <= watermark),
-            "refiled": refiled, "watermark": watermark}
         # The inner scan recorded the run; the same row gets the agenda's counts and any re-filing error.
         assert report.run_id is not None
-        self._runs.finish(JOB, report.run_id, status=report.status, counts={**report.counts(), "agenda": agenda},
+        self._runs.finish(JOB, report.run_id, status=report.status,
+                          counts={**report.counts(), "agenda": _agenda_counts(through, due, watermark, refiled)},
                           errors=report.errors)
         return report
 
-    def _untouched(self, read: dict[str, AccountRow], as_of: datetime) -> dict[str, AccountRow]:
-        """The rows the scan had nothing to do for: they are as read, so re-filing them needs no second read."""
-        return {cid: row for cid, row in read.items() if not row.reevaluate and not acts_on(
-            self._policy, facts_of(row), as_of.astimezone(self._policy.zone).date())}
-
-    def _refile(self, pool: ThreadPoolExecutor, due: dict[str, set[str]], untouched: dict[str, AccountRow],
-                as_of: datetime, report: ScanReport) -> int:
-        """Re-reads what the scan decided and files each customer under its next date; the rows read go."""
+    def dispatch(self, as_of: datetime, send: Send, *, actor: str = JOB,
+                 correlation_id: str | None = None) -> DispatchReport | ScanReport:
+        """The timer's scan: sends every customer due to the due-customers queue (`send` puts one message on it),
+        whose function decides and acts on them. The agenda rows stay until it has, so a message lost or poisoned
+        leaves its customers for the next run. The first run with an agenda sweeps the whole index within the
+        call, as `run` does."""
+        swept = self._sweep_when_unfiled(as_of, correlation_id)
+        if swept is not None:
+            return swept
+        if self._leases is None:
+            return self._dispatch(as_of, send, actor, correlation_id)
+        lease = self._leases.acquire(JOB, duration=SCAN_LEASE)  # LeaseHeld while an operator's scan runs
         try:
-            changed = [cid for cid in due if cid not in untouched]
-            rows: dict[str, AccountRow | None] = {**untouched, **dict(zip(
-                changed, pool.map(self._accounts.get, changed), strict=True))}
-            # A stray row for a customer the index does not know is simply removed.
-            self._agenda.remove_many((key, cid) for cid, row in rows.items() if row is None for key in due[cid])
-            return self._filing.after_scan_many(((row, due[cid]) for cid, row in rows.items() if row is not None),
-                                                as_of)
-        except Exception as exc:  # the rows stay on the agenda; the next run reads them again
-            report.errors.append(f"agenda: re-filing failed: {type(exc).__name__}: {exc}")
-            return 0
+            return self._dispatch(as_of, send, actor, correlation_id)
+        finally:
+            self._leases.release(lease)
+
+    def _dispatch(self, as_of: datetime, send: Send, actor: str, correlation_id: str | None) -> DispatchReport:
+        started = time.perf_counter()
+        through = day_key(as_of.astimezone(self._policy.zone).date())
+        watermark = self._watermarks.get(*WATERMARK)
+        report = DispatchReport(as_of, self._runs.start(JOB, correlation_id=correlation_id))
+        due: dict[str, set[str]] = {}
+        try:
+            for key, customer_id in self._agenda.due(through):
+                due.setdefault(customer_id, set()).add(key)
+            report.accounts = len(due)
+            for message in due_messages(report.run_id, as_of, due, actor=actor, correlation_id=correlation_id):
+                send(message.as_json())
+                report.messages += 1
+                report.dispatched += len(message.customers)
+        except Exception as exc:  # what was not sent stays on the agenda for the next run
+            log.exception("the scan could not send every customer due to the queue")
+            report.errors.append(f"dispatch: {type(exc).__name__}: {exc}")
+        if not report.errors:
+            self._watermarks.set(*WATERMARK, through)
+        report.agenda = _agenda_counts(through, due, watermark, None)
+        report.seconds = time.perf_counter() - started
+        self._runs.finish(JOB, report.run_id, status=report.status, counts=report.counts(), errors=report.errors)
+        return report
+
+    def _sweep_when_unfiled(self, as_of: datetime, correlation_id: str | None) -> ScanReport | None:
+        """The first run with an agenda (accounts from before it were never filed), or the first after a policy
+        change (their dates were computed under the old one): the whole index is scanned and re-filed."""
+        fingerprint = policy_fingerprint(self._policy)
+        if self._sweep is None or self._watermarks.get(*POLICY_MARK) == fingerprint:
+            return None
+        log.warning("the agenda was built under another policy, or not at all: this scan reads every account")
+        swept = self._sweep(as_of, correlation_id)
+        if swept is not None and not swept.errors:
+            self._watermarks.set(*POLICY_MARK, fingerprint)
+            self._watermarks.set(*WATERMARK, day_key(as_of.astimezone(self._policy.zone).date()))
+        return swept
+
+
+def _agenda_counts(through: str, due: dict[str, set[str]], watermark: str | None,
+                   refiled: int | None) -> dict[str, Any]:
+    keys = [key for keys in due.values() for key in keys]
+    counts: dict[str, Any] = {
+        "through": through, "due": len(due), "rows": len(keys),
+        "left_undone": sum(1 for key in keys if watermark is not None and key <= watermark), "watermark": watermark}
+    if refiled is not None:
+        counts["refiled"] = refiled
+    return counts

@@ -30,6 +30,7 @@ class RunSummary:
     counts: Mapping[str, Any]
     errors: Sequence[str]
     correlation_id: str | None
+    stopped: str | None = None  # why the run stopped short (the blast-radius cap), however it finished
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +38,7 @@ class RunSummary:
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "counts": dict(self.counts), "errors": list(self.errors), "correlation_id": self.correlation_id,
+            "stopped": self.stopped,
         }
 
 
@@ -59,6 +61,11 @@ class RunLog:
             "errors": json.dumps(list(errors)[:50], ensure_ascii=False),
         })
 
+    def mark_stopped(self, job: str, run_id: str, reason: str) -> None:
+        """Records that the run stopped short, from outside it (a queue function acting for a scan reached its cap):
+        a property of its own, merged, so the run's `finish` cannot overwrite it in a race."""
+        self._table.upsert(job, run_id, {"stopped_reason": reason})
+
     def last(self, job: str) -> RunSummary | None:
         for record in self._table.partition(job, page_size=1):
             return _summary(record)
@@ -74,8 +81,10 @@ class RunLog:
 
 
 def _summary(record: Record) -> RunSummary:
+    stopped = record.text("stopped_reason") or None
     return RunSummary(
-        job=record.partition_key, run_id=record.row_key, status=record.text("status", "unknown"),
+        job=record.partition_key, run_id=record.row_key,
+        status="stopped" if stopped else record.text("status", "unknown"), stopped=stopped,
         started_at=record.moment("started_at"), finished_at=record.moment("finished_at"),
         counts=json.loads(record.text("counts", "{}")), errors=json.loads(record.text("errors", "[]")),
         correlation_id=record.text("correlation_id") or None,

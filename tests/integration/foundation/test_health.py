@@ -46,7 +46,7 @@ def test_health_is_ok_for_every_component_and_says_nothing_else(app_env, tables)
     assert response.status_code == 200
     assert body == {"status": "ok", "components": {"policy": "ok", "storage": "ok", "timers": "ok",
                                                    "service_requests_queue": "ok", "notices_queue": "ok",
-                                                   "partner_center": "ok"}}
+                                                   "due_customers_queue": "ok", "partner_center": "ok"}}
 
 
 def test_health_never_reads_the_subscriptions_table(app_env, tables, monkeypatch):

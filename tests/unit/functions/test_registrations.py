@@ -10,7 +10,7 @@ from lib.web.api_catalog import OPERATIONS
 
 SETTINGS = {"SCAN_SCHEDULE": "0 0 1 * * *", "FRAUD_POLL_SCHEDULE": "0 */15 * * * *",
             "RECONCILE_SCHEDULE": "0 30 * * * *", "SERVICE_REQUESTS_QUEUE": "service-requests",
-            "NOTICES_QUEUE": "notices", "FULL_SWEEP_SCHEDULE": "0 0 2 * * 0"}
+            "NOTICES_QUEUE": "notices", "FULL_SWEEP_SCHEDULE": "0 0 2 * * 0", "DUE_CUSTOMERS_QUEUE": "due-customers"}
 
 
 @pytest.fixture
