@@ -1,7 +1,8 @@
 """Leases in the `runs` table, so two instances never run the same job at once.
 
 A lease is a row (`lease`, job) holding its holder and expiry; taking it is an insert, or an ETag-guarded
-update once the previous holder's lease has expired (a crashed run does not block the next one for long).
+update once the previous holder's lease has expired (a crashed run does not block the next one for long). Releasing
+it deletes the row (ETag-guarded), so the next taker's insert is its only round trip.
 
 A lease cannot silently expire under work that is still going on: `LeaseKeeper` renews it (ETag-guarded, every
 third of its duration) for as long as the work holds it, and marks it lost the moment a renewal finds someone else
@@ -59,24 +60,33 @@ class Leases:
         now = now or datetime.now(UTC)
         holder = holder or uuid.uuid4().hex
         values: dict[str, Value] = {"holder": holder, "expires_at": now + duration, "acquired_at": now}
-        current = self._table.get(LEASE_PARTITION, job)
-        try:
-            if current is None:
+        for _ in range(3):
+            try:
+                # A released lease is deleted, so a free one costs one insert: every customer's lock is taken this
+                # way on each suspend, restore and scan decision.
                 written = self._table.insert(LEASE_PARTITION, job, values)
-            else:
-                expires = current.moment("expires_at")
-                held_by = current.text("holder")
-                if expires is not None and expires > now and held_by and held_by != holder:
-                    raise LeaseHeld(job, held_by, expires)
+                return Lease(job, holder, now + duration, written.etag)
+            except ConcurrencyConflict:
+                current = self._table.get(LEASE_PARTITION, job)
+            if current is None:
+                continue  # released between the insert and the read: try the insert again
+            held_by, expires = current.text("holder"), current.moment("expires_at")
+            if expires is not None and expires > now and held_by and held_by != holder:
+                raise LeaseHeld(job, held_by, expires)
+            # Expired (its holder crashed), a row from before releases deleted, or ours already (our insert landed
+            # although its answer was lost, and was retried): take it, with this expiry.
+            try:
                 written = self._table.update_if_match(current, values)
-        except ConcurrencyConflict:
-            latest = self._table.get(LEASE_PARTITION, job)
-            if latest is not None and latest.text("holder") == holder:
-                # Our own write landed although its answer was lost (a reset connection): the lease is ours.
-                return Lease(job, holder, now + duration, latest.etag)
-            raise LeaseHeld(job, latest.text("holder") if latest else "unknown",
-                            latest.moment("expires_at") if latest else None) from None
-        return Lease(job, holder, now + duration, written.etag)
+            except EntityNotFound:
+                continue  # released meanwhile: the insert again
+            except ConcurrencyConflict:
+                latest = self._table.get(LEASE_PARTITION, job)
+                if latest is not None and latest.text("holder") == holder:
+                    return Lease(job, holder, now + duration, latest.etag)
+                raise LeaseHeld(job, latest.text("holder") if latest else "unknown",
+                                latest.moment("expires_at") if latest else None) from None
+            return Lease(job, holder, now + duration, written.etag)
+        raise LeaseHeld(job, "unknown", None)
 
     def renew(self, lease: Lease, *, duration: timedelta, now: datetime | None = None) -> Lease:
         """Extends a lease still ours (ETag-guarded); LeaseLost if anyone else wrote the row since."""
@@ -90,10 +100,9 @@ class Leases:
         return Lease(lease.job, lease.holder, now + duration, written.etag)
 
     def release(self, lease: Lease) -> None:
-        # If it expired and someone else took it, it is theirs now: nothing to release.
+        # Deleted only if still ours (ETag): if it expired and someone else took it, it is theirs now.
         with contextlib.suppress(ConcurrencyConflict, EntityNotFound):
-            self._table.update_if_match(Record(LEASE_PARTITION, lease.job, etag=lease.etag),
-                                        {"holder": "", "expires_at": datetime.now(UTC)})
+            self._table.delete(LEASE_PARTITION, lease.job, etag=lease.etag)
 
 
 class LeaseKeeper:
