@@ -216,10 +216,11 @@ class CollectionsEnforcer:
         if self._notices is None or summary is None:
             return False
         cid = change.customer_id
+        episode = None
         if change.from_stage == CURRENT and change.to_stage != CURRENT:
-            self._notices.begin_episode(cid)
+            episode = self._notices.begin_episode(cid, summary)
         if change.notify:
-            self._notices.stage_reached(cid, change.to_stage, summary, hold=row.hold, as_of=as_of)
+            self._notices.stage_reached(cid, change.to_stage, summary, hold=row.hold, as_of=as_of, episode=episode)
         if not change.suspend:
             return False
         verdict = self._notices.before_suspension(cid, change.to_stage, summary, hold=row.hold, as_of=as_of)

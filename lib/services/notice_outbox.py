@@ -50,13 +50,16 @@ class NoticeOutbox:
     def record_mode(self) -> bool:
         return decide_notice(self._mode) is Verdict.RECORD
 
-    def begin_episode(self, customer_id: str) -> int:
-        return self._notices.start_episode(customer_id)
+    def begin_episode(self, customer_id: str, summary: LedgerSummary) -> int:
+        """The customer left "current" with this book; the episode's number (the same one when called again for the
+        same book)."""
+        return self._notices.start_episode(customer_id, f"v{summary.version}")
 
     def stage_reached(self, customer_id: str, stage: str, summary: LedgerSummary, *, hold: Hold | None,
-                      as_of: datetime) -> Notice | None:
-        """The notice of a stage with `notify`; None when this episode already has it."""
-        return self._make(customer_id, stage, STAGE_NOTICE, summary, hold, as_of)
+                      as_of: datetime, episode: int | None = None) -> Notice | None:
+        """The notice of a stage with `notify`; None when this episode already has it. `episode`: the number
+        `begin_episode` just gave, which saves reading it again."""
+        return self._make(customer_id, stage, STAGE_NOTICE, summary, hold, as_of, episode=episode)
 
     def before_suspension(self, customer_id: str, stage: str, summary: LedgerSummary, *, hold: Hold | None,
                           as_of: datetime) -> NoticePeriodVerdict:
@@ -148,8 +151,8 @@ class NoticeOutbox:
         return len(earlier)  # the same id again: the insert finds it and nothing new is made
 
     def _make(self, customer_id: str, stage: str, kind: str, summary: LedgerSummary, hold: Hold | None,
-              as_of: datetime, *, attempt: int = 1) -> Notice | None:
-        episode = self._notices.current_episode(customer_id)
+              as_of: datetime, *, attempt: int = 1, episode: int | None = None) -> Notice | None:
+        episode = episode or self._notices.current_episode(customer_id)
         facts = notice_facts(self._policy, customer_id, "", summary, stage=stage, kind=kind, as_of=as_of, hold=hold)
         template = PRE_SUSPENSION if kind == PRE_SUSPENSION else stage
         name = template if attempt == 1 else f"{template}-{attempt}"

@@ -93,16 +93,20 @@ class Notices:
             return self.episode(customer_id)
         return 1
 
-    def start_episode(self, customer_id: str) -> int:
-        """The customer left "current": later notices belong to a new episode."""
+    def start_episode(self, customer_id: str, started_for: str = "") -> int:
+        """The customer left "current": later notices belong to a new episode. `started_for` names the book it left
+        from (its summary version): starting again for the same book is the same episode, so a decision retried
+        after a failure part way (a redelivered queue message, the next scan) does not notify a second time."""
         for _ in range(5):
             record = self._table.get(customer_id, EPISODE_ROW)
             try:
                 if record is None:
-                    self._table.insert(customer_id, EPISODE_ROW, {"number": 1})
+                    self._table.insert(customer_id, EPISODE_ROW, {"number": 1, "started_for": started_for})
                     return 1
+                if started_for and record.text("started_for") == started_for:
+                    return record.integer("number")
                 number = record.integer("number") + 1
-                self._table.update_if_match(record, {"number": number})
+                self._table.update_if_match(record, {"number": number, "started_for": started_for})
                 return number
             except ConcurrencyConflict:
                 continue  # another writer moved it; read again

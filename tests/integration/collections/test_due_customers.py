@@ -204,3 +204,27 @@ class _FrozenNow:
 
     def now(self, tz=None):
         return self._moment
+
+
+def test_a_decision_that_failed_after_its_notice_does_not_notify_again_when_delivered_again(app_env, monkeypatch):
+    customer = owing()
+    scan("2026-11-20")
+    _, sent = dispatch("2026-12-01")
+    accounts = type(get_context().accounts)
+    original = accounts.set_stage
+    failed = []
+
+    def set_stage(self, customer_id, *args, **kwargs):
+        if not failed:  # storage fails once, after the notice and the audit row were written
+            failed.append(customer_id)
+            raise RuntimeError("storage went away")
+        return original(self, customer_id, *args, **kwargs)
+
+    monkeypatch.setattr(accounts, "set_stage", set_stage)
+    with pytest.raises(DueCustomersFailed):
+        act(sent[0])
+    report = act(sent[0])  # the host's redelivery
+    context = get_context()
+    assert failed == [customer] and [c.customer_id for c in report.changes] == [customer]
+    assert context.accounts.get(customer).stage == "reminder"
+    assert [n.notice_id for n in context.notices.for_customer(customer)] == ["n-0001-reminder"]
