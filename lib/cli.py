@@ -57,9 +57,11 @@ def _run_timer(args: argparse.Namespace) -> int:
     settings = get_settings()
     configure_logging(settings.secret_values())
     try:
-        devhost.run_timer_now(settings, args.name)
+        handled = devhost.run_timer_now(settings, args.name, queues=not args.no_queues)
     except devhost.StartupError as exc:
         raise CliError(str(exc)) from exc
+    if handled:
+        print(f"{args.name}: done; the queue functions then handled {handled} message(s) it and others left")
     return 0
 
 
@@ -249,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_timer = sub.add_parser("run-timer", help="fire one timer function now, in this process")
     run_timer.add_argument("name", help="the timer function's name, e.g. delinquency_scan")
+    run_timer.add_argument("--no-queues", action="store_true",
+                           help="only fire the timer: leave what it queued (the daily scan's customers due, notices) "
+                                "to a running host instead of running the queue functions on it here")
     run_timer.set_defaults(handler=_run_timer)
 
     payments = sub.add_parser("import-payments", help="record payments from a bank export CSV")

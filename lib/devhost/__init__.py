@@ -137,11 +137,29 @@ def serve_until_stopped(running: RunningHost) -> None:
     os._exit(0)
 
 
-def run_timer_now(settings: Settings, name: str) -> None:
+def run_timer_now(settings: Settings, name: str, *, queues: bool = True,
+                  host_json: Path | None = None) -> int:
+    """Fires one timer in this process, then (unless `queues` is False) runs the queue functions on whatever is
+    waiting on their queues until none is left, with host.json's retry and poison rules, as a running host would:
+    the daily scan's timer only sends the customers due to the due-customers queue, so without this the command
+    would leave the work to a host. Returns how many messages were handled."""
     registrations = load_registrations(settings)
     for timer in registrations.timers:
         if timer.name == name:
             invoke_timer(timer)
-            return
+            return _drain(settings, registrations, host_json) if queues else 0
     names = ", ".join(t.name for t in registrations.timers) or "none"
     raise StartupError(f"no timer function named {name!r}; registered timers: {names}")
+
+
+def _drain(settings: Settings, registrations: Registrations, host_json: Path | None) -> int:
+    options = load_host_config(host_json or APP_ROOT / "host.json").queues
+    pollers = []
+    for function in registrations.queues:
+        queue = MessageQueue.from_settings(settings.storage, function.queue_name)
+        queue.ensure()  # as the host does on start: a queue nothing has written to yet may not exist
+        pollers.append(QueuePoller(function, queue, options, threading.Event()))
+    handled = 0
+    while busy := sum(poller.poll_once() for poller in pollers):  # a failed message waits out its visibility
+        handled += busy
+    return handled

@@ -1,6 +1,7 @@
-"""The daily scan's timer on the development host: `csp-guard run-timer delinquency_scan` sends the customer due to
-the due-customers queue, and the host's `act_on_due_customers` queue function acts on it (the stage moves, the
-notice is recorded, the agenda moves on), as it would in Azure."""
+"""The daily scan's timer on the development host: `csp-guard run-timer delinquency_scan --no-queues` sends the
+customer due to the due-customers queue, and the host's `act_on_due_customers` queue function acts on it (the stage
+moves, the notice is recorded, the agenda moves on), as it would in Azure. Without a host, `run-timer` runs the queue
+functions itself."""
 
 import subprocess
 import sys
@@ -33,8 +34,8 @@ def test_the_timer_hands_the_customers_due_to_the_queue_function_which_acts(app_
                                                        due_at=_days_ago(3)))
         assert requests.post(f"{host.url}/api/webhooks/standard", data=raw, headers=signed, timeout=30).ok
         cli = Path(sys.executable).with_name("csp-guard")
-        done = subprocess.run([str(cli), "run-timer", "delinquency_scan"], env={**_environ(), **app_env},
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run([str(cli), "run-timer", "delinquency_scan", "--no-queues"],  # the host acts
+                              env={**_environ(), **app_env}, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         scan = context.runs.last("delinquency_scan")
         assert scan.counts["acting"] == "queued" and scan.counts["dispatched"] == 1
@@ -66,3 +67,20 @@ def _environ() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+def test_without_a_host_run_timer_finishes_the_timers_work_itself(app_env, pc_sandbox):
+    debtor, _ = seeded_customer(pc_sandbox, ("active",))
+    context = get_context()
+    Watermarks(context.tables.table("runs")).set(*POLICY_MARK, policy_fingerprint(context.policy))
+    from lib.domain.events import parse_canonical
+
+    context.ingestion().ingest(parse_canonical("standard", "inv-1", invoice_issued(
+        debtor, "INV-1", 1_250_000, issued_at=_days_ago(30), due_at=_days_ago(3))))
+    cli = Path(sys.executable).with_name("csp-guard")
+    done = subprocess.run([str(cli), "run-timer", "delinquency_scan"], env={**_environ(), **app_env},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "handled 1 message" in done.stdout
+    assert context.accounts.get(debtor).stage == "reminder"
+    assert context.due_customers_queue.approximate_count() == 0
