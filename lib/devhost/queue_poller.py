@@ -3,6 +3,12 @@
 Polls with back-off up to maxPollingInterval; on success deletes the message; on failure makes it visible again
 after visibilityTimeout; once a message has been dequeued maxDequeueCount times and fails again it is moved to
 `{queue}-poison`.
+
+The messages of one batch (host.json's batchSize) run in parallel, as the host runs them: "Both the
+NewBatchThreshold and BatchSize settings control how many messages are being processed in parallel" (QueuesOptions,
+Microsoft.Azure.WebJobs.Extensions.Storage.Queues; the Python worker runs synchronous functions on its thread pool).
+The next batch is fetched when this one is done, so at most batchSize run at once here (the host may run up to
+batchSize + newBatchThreshold).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import asyncio
 import inspect
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from azure.functions.queue import QueueMessage
 
@@ -53,8 +60,11 @@ class QueuePoller:
     def poll_once(self) -> int:
         messages = self._queue.receive(max_messages=min(self._options.batch_size, 32),
                                        visibility_timeout=_PROCESSING_VISIBILITY)
-        for message in messages:
-            self._handle(message)
+        if len(messages) == 1:
+            self._handle(messages[0])
+        elif messages:
+            with ThreadPoolExecutor(max_workers=len(messages), thread_name_prefix=f"q-{self._function.name}") as pool:
+                list(pool.map(self._handle, messages))
         return len(messages)
 
     def _handle(self, message: ReceivedMessage) -> None:

@@ -44,3 +44,20 @@ def test_a_failing_message_is_retried_then_moved_to_poison_after_max_dequeue_cou
     assert attempts == [1, 2, 3]
     assert queue.approximate_count() == 0
     assert [json.loads(b) for b in queue.peek(poison=True)] == [{"case_id": "c-2"}]
+
+
+def test_the_messages_of_one_batch_run_in_parallel_as_the_host_runs_them(settings):
+    arrived = threading.Barrier(3, timeout=10)  # breaks (and the handlers fail) unless three run at once
+    done = []
+
+    def meet(msg):
+        arrived.wait()
+        done.append(msg.get_json()["n"])
+
+    queue, p = poller(settings, meet)
+    for n in range(3):
+        queue.send_json({"n": n})
+    handled = 0
+    while handled < 3:
+        handled += p.poll_once()
+    assert sorted(done) == [0, 1, 2] and queue.approximate_count() == 0
