@@ -10,19 +10,15 @@ import azure.functions as func
 
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
-from lib.domain.notice_contacts import ContactsError, parse_contacts
-from lib.domain.policy import UnknownStageError
+from lib.domain.notice_contacts import parse_contacts
 from lib.services import customer_notices
 from lib.services.send_notice import MAX_DELIVERIES, InvalidNoticeMessage
 from lib.structured_logging import invocation_context
-from lib.web.endpoint import Actor, operator_endpoint, register_error
+from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
 
 bp = func.Blueprint()
 log = logging.getLogger("csp_guard.notices")
-register_error(ContactsError, 400, "invalid-contacts", lambda e: {"field": getattr(e, "field", None)})
-register_error(UnknownStageError, 400, "unknown-stage", lambda e: {"field": "stage"})
-register_error(customer_notices.NoticeTemplateError, 500, "notice-template-invalid")
 
 
 @bp.queue_trigger(arg_name="msg", queue_name="%NOTICES_QUEUE%", connection="AzureWebJobsStorage")

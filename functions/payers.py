@@ -6,14 +6,11 @@ import azure.functions as func
 
 from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
-from lib.services.payers import InvalidPayers, PayerConflict, parse_payers
-from lib.web.endpoint import Actor, operator_endpoint, register_error
+from lib.services.payers import parse_payers
+from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import json_response, read_json_body
 
 bp = func.Blueprint()
-register_error(InvalidPayers, 400, "invalid-payers", lambda e: {"field": getattr(e, "field", None)})
-register_error(PayerConflict, 409, "payer-conflict",
-               lambda e: {"field": getattr(e, "field", None), "customer_id": getattr(e, "holder", None)})
 
 
 @bp.route(route="customers/{customer_id}/payers", methods=["PUT"])

@@ -18,8 +18,10 @@ from lib.billing.registry import UnknownProviderError
 from lib.domain.event_fields import EventValidationError
 from lib.domain.hold_request import HoldError
 from lib.domain.ledger import LedgerError
-from lib.domain.policy import NaiveDatetimeError
+from lib.domain.notice_contacts import ContactsError
+from lib.domain.policy import NaiveDatetimeError, UnknownStageError
 from lib.domain.policy_file import PolicyError
+from lib.notices.render import NoticeTemplateError
 from lib.partner_center.errors import AuthenticationError, PartnerCenterError
 from lib.partner_center.webhook_signature import PartnerCenterSignatureError
 from lib.services.assign_unmatched import AlreadyAssigned, UnmatchedEventMissing
@@ -27,6 +29,7 @@ from lib.services.case_listing import UnknownCaseStatus
 from lib.services.customer_view import CustomerNotFound
 from lib.services.job_runs import FutureScanRefused, ScanRunning
 from lib.services.partner_center_events import InvalidPartnerCenterEvent
+from lib.services.payers import InvalidPayers, PayerConflict
 from lib.services.receive_webhook import PayloadTooLarge, WebhookNotConfigured
 from lib.services.refusals import Refusal
 from lib.services.service_requests import UnknownCase
@@ -52,6 +55,12 @@ def _none(exc: Exception) -> dict[str, Any]:
 
 # (exception type, status, problem slug, extra members): the first match wins, so specific types go first.
 _ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
+    (ContactsError, 400, "invalid-contacts", lambda e: {"field": getattr(e, "field", None)}),
+    (UnknownStageError, 400, "unknown-stage", lambda e: {"field": "stage"}),
+    (NoticeTemplateError, 500, "notice-template-invalid", _none),
+    (InvalidPayers, 400, "invalid-payers", lambda e: {"field": getattr(e, "field", None)}),
+    (PayerConflict, 409, "payer-conflict", lambda e: {"field": getattr(e, "field", None),
+                                                      "customer_id": getattr(e, "holder", None)}),
     (UnknownProviderError, 404, "unknown-provider", _none),
     (UnmatchedEventMissing, 404, "no-such-event", _none),
     (AlreadyAssigned, 409, "already-assigned", lambda e: {"assigned_to": getattr(e, "assigned_to", None)}),
@@ -83,11 +92,6 @@ _ERROR_MAP: list[tuple[type[Exception], int, str, Extensions]] = [
     (ConcurrencyConflict, 409, "conflict", _none),
     (EntityMappingError, 400, "invalid-value", _none),
 ]
-
-
-def register_error(exc_type: type[Exception], status: int, problem: str, extensions: Extensions = _none) -> None:
-    """Lets a service module declare how its named exceptions reach HTTP callers."""
-    _ERROR_MAP.insert(0, (exc_type, status, problem, extensions))
 
 
 def problem_for(exc: Exception) -> ProblemError | None:
@@ -169,4 +173,4 @@ def _path(url: str) -> str:
     return after_scheme[slash:].split("?", 1)[0] if slash >= 0 else "/"
 
 
-__all__ = ["Actor", "current_correlation_id", "operator_endpoint", "public_endpoint", "register_error"]
+__all__ = ["Actor", "current_correlation_id", "operator_endpoint", "public_endpoint"]
