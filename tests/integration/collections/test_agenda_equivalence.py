@@ -1,6 +1,9 @@
-"""Random books (invoices, payments, holds) driven day by day through two copies of the app on Azurite: one whose
-daily scan reads the agenda, one that scans the whole index. Every day both must make the same decisions."""
+"""Random books (invoices, payments, holds) driven day by day through three copies of the app on Azurite: one whose
+daily scan reads the agenda and acts (an operator's scan), one whose timer hands the agenda's customers to the
+due-customers queue function, and one that scans the whole index. Every day all three must make the same
+decisions."""
 
+import json
 import os
 import uuid
 from datetime import date, timedelta
@@ -12,7 +15,8 @@ from hypothesis import strategies as st
 from lib.app_context import AppContext
 from lib.domain.events import parse_canonical
 from lib.domain.policy import Hold
-from lib.services.delinquency_scan import as_of_date
+from lib.services.delinquency_scan import ScanReport, as_of_date
+from lib.services.scan_agenda import DispatchReport
 from lib.settings import load_settings
 from tests.fixtures.sandbox import seed
 from tests.support.billing_events import invoice_issued, payment_succeeded
@@ -70,30 +74,53 @@ def decisions(report, customers: list[str]) -> list[tuple[object, ...]]:
                   for c in report.changes)
 
 
+def timer_scan(context: AppContext, as_of) -> ScanReport:
+    """The timer's scan, then the queue function on every message it sent, as one report."""
+    sent: list[dict] = []
+    dispatched = context.delinquency_scan().dispatch(as_of, sent.append)
+    if not isinstance(dispatched, DispatchReport):
+        return dispatched  # the agenda's first run: the whole index, inline
+    assert dispatched.status == "succeeded"
+    acting = context.due_customers()
+    merged = ScanReport(as_of=as_of, dry_run=False)
+    for message in sent:
+        report = acting.handle(json.dumps(message).encode())
+        merged.changes.extend(report.changes)
+        merged.suspended += report.suspended
+        merged.restored += report.restored
+    return merged
+
+
 @settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
 @given(book=books)
 def test_the_agenda_and_the_full_scan_decide_alike_every_day(app_env, pc_sandbox, book):
     agenda, agenda_ids = twin("a", pc_sandbox)
+    timer, timer_ids = twin("t", pc_sandbox)
     full, full_ids = twin("f", pc_sandbox)
+    twins = ((agenda, agenda_ids), (timer, timer_ids), (full, full_ids))
     try:
         for offset in range(DAYS):
             day = START + timedelta(days=offset)
             as_of = as_of_date(day.isoformat(), agenda.policy)
-            for context, ids in ((agenda, agenda_ids), (full, full_ids)):
+            for context, ids in twins:
                 context.clock = lambda as_of=as_of: as_of
                 for c, steps in enumerate(book):
                     for n, step in enumerate(steps):
                         if step[1] == offset:
                             happen(context, ids[c], n, step, day)
             by_agenda = agenda.delinquency_scan().run(as_of)
+            by_timer = timer_scan(timer, as_of)
             by_full = full.full_scan().run(as_of)
             assert decisions(by_agenda, agenda_ids) == decisions(by_full, full_ids), day
-            assert (by_agenda.suspended, by_agenda.restored) == (by_full.suspended, by_full.restored), day
-            stages = [[getattr(context.accounts.get(c), "stage", None) for c in ids]
-                      for context, ids in ((agenda, agenda_ids), (full, full_ids))]
-            assert stages[0] == stages[1], day
-        sweep = agenda.full_sweep().run(as_of_date((START + timedelta(days=DAYS)).isoformat(), agenda.policy))
-        assert (sweep.missed, sweep.late) == ([], [])
+            assert decisions(by_timer, timer_ids) == decisions(by_full, full_ids), day
+            for report in (by_agenda, by_timer):
+                assert (report.suspended, report.restored) == (by_full.suspended, by_full.restored), day
+            stages = [[getattr(context.accounts.get(c), "stage", None) for c in ids] for context, ids in twins]
+            assert stages[0] == stages[1] == stages[2], day
+        end = as_of_date((START + timedelta(days=DAYS)).isoformat(), agenda.policy)
+        for context in (agenda, timer):
+            sweep = context.full_sweep().run(end)
+            assert (sweep.missed, sweep.late) == ([], [])
     finally:
-        agenda.tables.drop_tables()
-        full.tables.drop_tables()
+        for context, _ in twins:
+            context.tables.drop_tables()
