@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"timer's scan (agenda -> queue)       {report.accounts:>7} due in {scan_s:7.2f} s  "
               f"({report.messages} messages on the due-customers queue, status {report.status})")
         print(f"acting (due-customers queue function) {changed:>6} changed in {act_s:7.2f} s  "
-              f"({messages} messages; {act_s / max(changed, 1) * 1000:.1f} ms a changed customer, "
+              f"({messages} messages; "
+              f"{f'{act_s / changed * 1000:.1f} ms a changed customer' if changed else 'nothing changed'}, "
               f"{act_s / floor_s:.2f}x floor; the same work an operator's scan does within its request)")
         print(f"full sweep (weekly)                  {sweep.accounts:>7} rows in {sweep_s:7.2f} s  "
               f"({sweep_s / floor_s:.2f}x floor; missed {len(sweep.missed)}, late {len(sweep.late)})")
