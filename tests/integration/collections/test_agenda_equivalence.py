@@ -6,7 +6,9 @@ decisions."""
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -76,7 +78,7 @@ def decisions(report, customers: list[str]) -> list[tuple[object, ...]]:
 
 def timer_scan(context: AppContext, as_of) -> ScanReport:
     """The timer's scan, then the queue function on every message it sent, as one report."""
-    sent: list[dict] = []
+    sent: list[Mapping[str, Any]] = []
     dispatched = context.delinquency_scan().dispatch(as_of, sent.append)
     if not isinstance(dispatched, DispatchReport):
         return dispatched  # the agenda's first run: the whole index, inline
