@@ -38,6 +38,7 @@ ScanFactory = Callable[[RowSource | None], DelinquencyScan]
 Sweep = Callable[[datetime, str | None], ScanReport | None]
 Send = Callable[[Mapping[str, Any]], object]
 WATERMARK = ("watermark", "agenda")
+_FILING_BATCH = 1000  # accounts filed per round of entity-group batches
 POLICY_MARK = ("watermark", "agenda_policy")
 log = logging.getLogger("csp_guard.scan")
 
@@ -57,6 +58,7 @@ class DispatchReport:
     accounts: int = 0  # customers the agenda named
     dispatched: int = 0  # of them, sent to the queue
     messages: int = 0
+    refiled_all: int = 0  # the first run with an agenda (or under a new policy) files every account first
     agenda: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -67,7 +69,7 @@ class DispatchReport:
 
     def counts(self) -> dict[str, Any]:
         return {"accounts": self.accounts, "dispatched": self.dispatched, "messages": self.messages,
-                "acting": "queued", "agenda": self.agenda, "errors": len(self.errors),
+                "acting": "queued", "refiled_all": self.refiled_all, "agenda": self.agenda, "errors": len(self.errors),
                 "seconds": round(self.seconds, 3)}
 
 
@@ -80,6 +82,7 @@ class AgendaScan:
         self._policy = policy
         self._accounts = accounts
         self._agenda = agenda
+        self._filing = filing
         self._refiling = ScanRefiling(policy, accounts, agenda, filing)
         self._scan = scan
         self._runs = runs
@@ -122,14 +125,11 @@ class AgendaScan:
         return report
 
     def dispatch(self, as_of: datetime, send: Send, *, actor: str = JOB,
-                 correlation_id: str | None = None) -> DispatchReport | ScanReport:
+                 correlation_id: str | None = None) -> DispatchReport:
         """The timer's scan: sends every customer due to the due-customers queue (`send` puts one message on it),
         whose function decides and acts on them. The agenda rows stay until it has, so a message lost or poisoned
-        leaves its customers for the next run. The first run with an agenda sweeps the whole index within the
-        call, as `run` does."""
-        swept = self._sweep_when_unfiled(as_of, correlation_id)
-        if swept is not None:
-            return swept
+        leaves its customers for the next run. The first run with an agenda (or under a changed policy) files every
+        account first."""
         if self._leases is None:
             return self._dispatch(as_of, send, actor, correlation_id)
         lease = self._leases.acquire(JOB, duration=SCAN_LEASE)  # LeaseHeld while an operator's scan runs
@@ -145,6 +145,7 @@ class AgendaScan:
         report = DispatchReport(as_of, self._runs.start(JOB, correlation_id=correlation_id))
         due: dict[str, set[str]] = {}
         try:
+            self._file_every_account_when_unfiled(as_of, report)
             for key, customer_id in self._agenda.due(through):
                 due.setdefault(customer_id, set()).add(key)
             report.accounts = len(due)
@@ -161,6 +162,25 @@ class AgendaScan:
         report.seconds = time.perf_counter() - started
         self._runs.finish(JOB, report.run_id, status=report.status, counts=report.counts(), errors=report.errors)
         return report
+
+    def _file_every_account_when_unfiled(self, as_of: datetime, report: DispatchReport) -> None:
+        """The timer's first run with an agenda, or its first after a policy change: every account is filed under
+        its date from today (today itself when a scan would act on it now), and nothing else is done, so the
+        dispatch that follows sends whatever is due. The timer never acts itself, not even then."""
+        fingerprint = policy_fingerprint(self._policy)
+        if self._sweep is None or self._watermarks.get(*POLICY_MARK) == fingerprint:
+            return
+        log.warning("the agenda was built under another policy, or not at all: every account is filed again")
+        batch: list[tuple[AccountRow, Iterable[str]]] = []
+        for row in self._accounts.scan():
+            report.refiled_all += 1
+            batch.append((row, ()))
+            if len(batch) >= _FILING_BATCH:
+                self._filing.after_scan_many(batch, as_of)
+                batch = []
+        if batch:
+            self._filing.after_scan_many(batch, as_of)
+        self._watermarks.set(*POLICY_MARK, fingerprint)  # only once every account is filed: else the next run again
 
     def _sweep_when_unfiled(self, as_of: datetime, correlation_id: str | None) -> ScanReport | None:
         """The first run with an agenda (accounts from before it were never filed), or the first after a policy

@@ -228,3 +228,21 @@ def test_a_decision_that_failed_after_its_notice_does_not_notify_again_when_deli
     assert failed == [customer] and [c.customer_id for c in report.changes] == [customer]
     assert context.accounts.get(customer).stage == "reminder"
     assert [n.notice_id for n in context.notices.for_customer(customer)] == ["n-0001-reminder"]
+
+
+def test_the_timers_first_run_files_every_account_then_sends_what_is_due_and_acts_on_nothing(app_env):
+    due_now, later = owing(), owing(due="2026-12-20T23:59:59+08:00")
+    context = get_context()
+    for customer in (due_now, later):  # a book from before the agenda: nobody filed anywhere
+        for key, filed_customer in agenda_rows():
+            if filed_customer == customer:
+                context.agenda.remove(key, customer)
+        context.accounts.set_agenda_date(customer, "")
+    report, sent = dispatch("2026-12-01")
+    assert report.refiled_all == 2 and report.dispatched == 1 and list(sent[0]["customers"]) == [due_now]
+    assert context.accounts.get(due_now).stage in (None, "current") and actions(due_now, "notify") == []
+    assert context.accounts.get(later).agenda_date == "20261221"
+    again, _ = dispatch("2026-12-02")  # the policy's mark is set: the agenda is trusted from now on
+    assert again.refiled_all == 0 and again.dispatched == 1  # the first message not yet acted on: sent again
+    act(sent[0])
+    assert context.accounts.get(due_now).stage == "reminder"
