@@ -246,3 +246,25 @@ def test_the_timers_first_run_files_every_account_then_sends_what_is_due_and_act
     assert again.refiled_all == 0 and again.dispatched == 1  # the first message not yet acted on: sent again
     act(sent[0])
     assert context.accounts.get(due_now).stage == "reminder"
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"ENFORCEMENT_MODE": "review"}, "proposed"),
+    ({"ENFORCEMENT_MODE": "shadow"}, "shadow"),
+    ({"ENFORCEMENT_MODE": "enforce", "ENFORCEMENT_PAUSED": "true"}, "withheld"),
+])
+def test_the_queue_function_suspends_only_through_the_write_gate(app_env, pc_sandbox, monkeypatch, env, expected):
+    for name, value in {"ENFORCEMENT_PAUSED": "false", **env}.items():
+        monkeypatch.setenv(name, value)
+    reset_context()
+    customer, sub = seeded_customer(pc_sandbox, ("active",))
+    owing(customer)
+    scan(FINAL_NOTICE_DAY)  # the notice naming the day of suspension
+    _, sent = dispatch("2026-12-31")
+    report = act(sent[0])
+    assert [c.customer_id for c in report.changes if c.suspend] == [customer]
+    assert [a.status for a in actions(customer, "suspend")] == [expected]
+    assert sandbox_calls(pc_sandbox, method="PATCH") == [] and pc_status(pc_sandbox, customer, sub[0]) == "active"
+    if expected == "proposed":
+        [proposal] = get_context().proposal_desk().listed("open")
+        assert proposal.customer_id == customer and proposal.created_by == "delinquency_scan"
