@@ -12,7 +12,8 @@ from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
 from lib.domain.notice_contacts import parse_contacts
 from lib.services import customer_notices
-from lib.services.send_notice import MAX_DELIVERIES, InvalidNoticeMessage
+from lib.services.queue_delivery import deliver
+from lib.services.send_notice import InvalidNoticeMessage
 from lib.structured_logging import invocation_context
 from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import ProblemError, json_response, read_json_body
@@ -25,21 +26,10 @@ log = logging.getLogger("csp_guard.notices")
 def send_notice(msg: func.QueueMessage) -> None:
     with invocation_context("send_notice"):
         context = get_context()
-        delivery = msg.dequeue_count or 1
-        try:
-            notice = context.notice_sender().handle(msg.get_body(), delivery=delivery)
-        except InvalidNoticeMessage as exc:
-            # Never valid: straight to the poison queue, where operators see it, instead of five retries.
-            log.error("notice message poisoned: %s", exc)
-            context.notices_queue.send_poison(msg.get_body(), str(exc))
-            context.notice_alert()("poison_message", f"a notices message was poisoned: {exc}",
-                                   {"queue": context.settings.notices.queue, "message_id": msg.id})
-            return
-        except Exception as exc:
-            if delivery >= MAX_DELIVERIES:  # the host moves it to the poison queue after this failure
-                context.notice_alert()("poison_message", f"a notices message failed {delivery} times: {exc}",
-                                       {"queue": context.settings.notices.queue, "message_id": msg.id})
-            raise
+        notice = deliver(lambda body: context.notice_sender().handle(body, delivery=msg.dequeue_count or 1),
+                         msg.get_body(), what="notices", never_valid=InvalidNoticeMessage,
+                         queue=context.notices_queue, message_id=msg.id, delivery=msg.dequeue_count or 1,
+                         alert=context.notice_alert())
         if notice is not None:
             log.info("notice %s/%s: %s", notice.customer_id, notice.notice_id, notice.status)
 

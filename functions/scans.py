@@ -13,9 +13,9 @@ from lib.app_context import get_context
 from lib.domain.policy import CollectionsPolicy
 from lib.services.delinquency_scan import JOB, as_of_date
 from lib.services.due_customers import JOB as DUE_JOB
-from lib.services.due_customers import MAX_DELIVERIES as DUE_MAX_DELIVERIES
 from lib.services.due_customers import InvalidDueMessage
 from lib.services.job_runs import run_scan_now, run_timer_job
+from lib.services.queue_delivery import deliver
 from lib.structured_logging import invocation_context
 from lib.web.endpoint import Actor, operator_endpoint
 from lib.web.problems import ProblemError, json_response
@@ -38,23 +38,11 @@ def delinquency_scan(timer: func.TimerRequest) -> None:
 def act_on_due_customers(msg: func.QueueMessage) -> None:
     with invocation_context(DUE_JOB):
         context = get_context()
-        delivery = msg.dequeue_count or 1
-        try:
-            report = context.due_customers().handle(msg.get_body())
-        except InvalidDueMessage as exc:
-            # Never valid: straight to the poison queue, where operators see it, instead of five retries.
-            log.error("due-customers message poisoned: %s", exc)
-            context.due_customers_queue.send_poison(msg.get_body(), str(exc))
-            context.ops_alerts.raise_alert("poison_message", f"a due-customers message was poisoned: {exc}", {
-                "queue": context.settings.due_customers_queue, "message_id": msg.id})
-            return
-        except Exception as exc:
-            if delivery >= DUE_MAX_DELIVERIES:  # the host moves it to the poison queue after this failure
-                context.ops_alerts.raise_alert(
-                    "poison_message", f"a due-customers message failed {delivery} times: {exc}",
-                    {"queue": context.settings.due_customers_queue, "message_id": msg.id})
-            raise
-        log.info("%s: %s", DUE_JOB, report.counts())
+        report = deliver(lambda body: context.due_customers().handle(body), msg.get_body(), what="due-customers",
+                         never_valid=InvalidDueMessage, queue=context.due_customers_queue, message_id=msg.id,
+                         delivery=msg.dequeue_count or 1, alert=context.ops_alerts.raise_alert)
+        if report is not None:
+            log.info("%s: %s", DUE_JOB, report.counts())
 
 
 @bp.timer_trigger(schedule="%FRAUD_POLL_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)

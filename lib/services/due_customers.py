@@ -36,7 +36,6 @@ from lib.store.runs import RunLog
 
 JOB = "act_on_due_customers"
 CUSTOMERS_PER_MESSAGE = 32  # ~2 KB a message, well under the queue's 64 KB; a few seconds of work each
-MAX_DELIVERIES = 5  # host.json queues.maxDequeueCount: after this failure the host moves the message to poison
 _DAY_KEY = re.compile(r"^\d{8}$")
 RowsScan = Callable[[Callable[[], Iterable[AccountRow]]], DelinquencyScan]
 

@@ -29,6 +29,7 @@ from lib.domain.event_fields import EventValidationError, customer_id_field
 from lib.notices.message import build_envelope
 from lib.notices.smtp_mailer import PermanentMailError, SmtpMailer, TransientMailError
 from lib.services.notice_outbox import NoticeOutbox
+from lib.services.queue_delivery import MAX_DELIVERIES
 from lib.services.write_gate import Verdict, decide_notice
 from lib.settings import NoticeSettings
 from lib.store.errors import ConcurrencyConflict
@@ -36,7 +37,6 @@ from lib.store.notices import Notice, Notices
 
 log = logging.getLogger("csp_guard.notices")
 SENDING_LEASE = timedelta(seconds=90)  # longer than one SMTP transaction can take with its 30 s socket timeouts
-MAX_DELIVERIES = 5  # host.json extensions.queues.maxDequeueCount
 Alert = Callable[[str, str, dict[str, object]], None]
 
 

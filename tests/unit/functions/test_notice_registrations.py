@@ -20,3 +20,13 @@ def test_http_notice_routes_are_function_level_and_answer_one_method_each(regist
         "list_notices": ("notices", ["GET"], "function"),
         "put_contacts": ("customers/{customer_id}/contacts", ["PUT"], "function"),
     }
+
+
+def test_the_deliveries_the_functions_count_are_host_jsons_max_dequeue_count():
+    from pathlib import Path
+
+    from lib.devhost.host_config import load_host_config
+    from lib.services.queue_delivery import MAX_DELIVERIES
+
+    host_json = Path(__file__).parents[3] / "host.json"
+    assert load_host_config(host_json).queues.max_dequeue_count == MAX_DELIVERIES
