@@ -372,6 +372,7 @@ module alerts 'app/alerts.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     siteName: api.outputs.name
     poisonQueueName: '${serviceRequestsQueue}-poison'
+    dueCustomersPoisonQueueName: '${dueCustomersQueue}-poison'
     http5xxThreshold: http5xxThreshold
   }
 }

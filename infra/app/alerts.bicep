@@ -3,6 +3,9 @@
 // - a scan stopped at the blast-radius cap (lib/services/delinquency_scan.py logs "blast-radius cap reached"),
 // - a service request landed in the poison queue (the Functions host logs the move naming the poison queue;
 //   lib/services/service_requests.py logs "service request message poisoned" when it poisons one itself),
+// - customers the daily scan found due landed in the due-customers poison queue (the host logs the move;
+//   lib/services/queue_delivery.py logs "due-customers message poisoned"): the next scan sends them again,
+//   but someone should find out why they failed,
 // - the HTTP 5xx rate.
 param location string
 param tags object = {}
@@ -11,6 +14,8 @@ param alertEmail string
 param appInsightsName string
 param siteName string
 param poisonQueueName string
+@description('The due-customers poison queue (DUE_CUSTOMERS_QUEUE + "-poison").')
+param dueCustomersPoisonQueueName string = 'due-customers-poison'
 param http5xxThreshold int = 5
 
 @description('Timer-triggered functions whose failures raise the timer alert.')
@@ -43,6 +48,13 @@ var logAlerts = [
     description: 'A service request to 21Vianet failed every retry and is in ${poisonQueueName}. See docs/operations.md.'
     severity: 2
     query: 'traces | where severityLevel >= 2 and (message contains "${poisonQueueName}" or message contains "service request message poisoned")'
+  }
+  {
+    key: 'scan-poison'
+    displayName: 'csp-guard: customers due for collections moved to the poison queue'
+    description: 'act_on_due_customers could not act on a message of the daily scan in five deliveries (or it was malformed); it is in ${dueCustomersPoisonQueueName}. The next scan sends those customers again. See docs/operations.md.'
+    severity: 2
+    query: 'traces | where severityLevel >= 2 and (message contains "${dueCustomersPoisonQueueName}" or message contains "due-customers message poisoned")'
   }
 ]
 

@@ -320,6 +320,10 @@ def test_alerts_match_what_the_code_logs() -> None:
     assert 'log.error("service request message poisoned' in service_requests
     assert 'contains "service request message poisoned"' in alerts
     assert "poisonQueueName: '${serviceRequestsQueue}-poison'" in _main()
+    assert "dueCustomersPoisonQueueName: '${dueCustomersQueue}-poison'" in _main()
+    queue_delivery = (REPO / "lib" / "services" / "queue_delivery.py").read_text(encoding="utf-8")
+    assert 'log.error("%s message poisoned: %s", what, exc)' in queue_delivery
+    assert 'contains "due-customers message poisoned"' in alerts
     assert "metricName: 'Http5xx'" in alerts
     for timer in ("delinquency_scan", "reconcile"):
         assert f"'{timer}'" in alerts
