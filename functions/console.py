@@ -65,6 +65,12 @@ def console_policy(desk: Desk) -> func.HttpResponse:
     return pages.policy_page(desk)
 
 
+@bp.route(route="console/runs", methods=["GET"], auth_level=ANONYMOUS)
+@console_page
+def console_runs(desk: Desk) -> func.HttpResponse:
+    return pages.runs_page(desk)
+
+
 @bp.route(route="console/proposals", methods=["GET"], auth_level=ANONYMOUS)
 @console_page
 def console_proposals(desk: Desk) -> func.HttpResponse:

@@ -47,7 +47,7 @@ log = logging.getLogger("csp_guard.console")
 MAX_FORM_BYTES = 64 * 1024
 # The pages in the navigation, in order: (path under BASE, message key). A new page is one more entry.
 NAV: list[tuple[str, str]] = [("", "nav.at_risk"), ("/cases", "nav.cases"), ("/unmatched", "nav.unmatched"),
-                              ("/policy", "nav.policy"), ("/proposals", "nav.proposals")]
+                              ("/policy", "nav.policy"), ("/proposals", "nav.proposals"), ("/runs", "nav.runs")]
 
 
 @dataclass

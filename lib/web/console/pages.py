@@ -12,6 +12,7 @@ from lib.app_context import get_context
 from lib.domain.event_fields import customer_id_field
 from lib.domain.policy_text import render_policy
 from lib.services.console_at_risk import SORT_KEYS, AtRiskQuery, at_risk, at_risk_row
+from lib.services.console_runs import count_items, recent_runs
 from lib.services.console_signals import latest_notice, signals
 from lib.services.customer_view import customer_view
 from lib.services.proposals import LIST_STATUSES, check_list_status
@@ -85,6 +86,11 @@ def policy_page(desk: Desk) -> func.HttpResponse:
     # render_policy escapes every text it places (lib/domain/policy_text.py); only its <body> is embedded.
     body = document.split("<body>", 1)[1].rsplit("</body>", 1)[0]
     return desk.page("policy.html", policy_html=body)
+
+
+def runs_page(desk: Desk) -> func.HttpResponse:
+    context = get_context()
+    return desk.page("runs.html", jobs=recent_runs(context.runs), count_items=count_items)
 
 
 def proposals_page(desk: Desk) -> func.HttpResponse:

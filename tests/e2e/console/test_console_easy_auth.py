@@ -76,3 +76,19 @@ def test_without_an_operator_role_the_console_refuses_and_a_key_or_code_opens_no
     by_code = requests.get(f"{azure_like.url}/api/console?code={azure_like.function_key}", timeout=30,
                            allow_redirects=False)
     assert by_code.status_code == 403 and "cspguard_session" not in by_code.headers.get("Set-Cookie", "")
+
+
+def test_the_runs_page_shows_what_the_scan_did_in_the_operators_language(azure_like):
+    headers = {"X-MS-CLIENT-PRINCIPAL": principal("CspGuard.Operator"), "Accept": "text/html"}
+    scan = requests.post(f"{azure_like.url}/api/scan", timeout=60, headers={
+        "x-functions-key": azure_like.function_key, "X-MS-CLIENT-PRINCIPAL": principal("CspGuard.Operator")}).json()
+    page = requests.get(f"{azure_like.url}/api/console/runs?lang=en", headers=headers, timeout=30)
+    assert page.status_code == 200 and "What the jobs did" in page.text
+    assert f'data-run="{scan["run_id"]}" data-status="{scan["status"]}"' in page.text
+    for job in ("delinquency_scan", "act_on_due_customers", "full_sweep", "fraud_events_poll", "reconcile"):
+        assert f'id="job-{job}"' in page.text
+    assert 'href="/api/console/runs" aria-current="page"' in page.text  # in the navigation
+    chinese = requests.get(f"{azure_like.url}/api/console/runs?lang=zh-CN", headers=headers, timeout=30)
+    assert "定时任务与队列的运行记录" in chinese.text
+    refused = requests.get(f"{azure_like.url}/api/console/runs", headers={"Accept": "text/html"}, timeout=30)
+    assert refused.status_code == 401

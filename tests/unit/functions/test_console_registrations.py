@@ -20,7 +20,7 @@ def test_http_console_routes_are_anonymous_and_only_under_console(registered):
         ("GET", "console/cases"), ("POST", "console/cases/{customer_id}/{case_id}/resolve"),
         ("GET", "console/unmatched"), ("POST", "console/unmatched/{provider}/{event_id}/assign"),
         ("GET", "console/policy"), ("GET", "console/login"), ("POST", "console/login"), ("POST", "console/logout"),
-        ("GET", "console/static/{asset}"), ("GET", "console/proposals"),
+        ("GET", "console/static/{asset}"), ("GET", "console/proposals"), ("GET", "console/runs"),
         ("POST", "console/proposals/{customer_id}/{proposal_id}/decide")}
     assert all(len(spec["methods"]) == 1 for spec in console.values())
     assert {getattr(spec["authLevel"], "value", spec["authLevel"]) for spec in console.values()} == {"anonymous"}
