@@ -25,7 +25,11 @@ from tests.support.notice_period import notice_day
 from tests.support.suspension_world import pc_status, seeded_customer, world
 
 pytestmark = pytest.mark.integration
-LATER = datetime.now(UTC) + timedelta(minutes=5)
+
+
+def later() -> datetime:
+    """Past reconcile's settling time for what a test just did (taken when asked: the suite runs for minutes)."""
+    return datetime.now(UTC) + timedelta(minutes=5)
 
 
 class RecordedAlerts:
@@ -102,7 +106,7 @@ def test_after_a_definite_refusal_a_suspension_found_later_is_someone_elses_and_
     clear_faults(pc_sandbox)
     pc_sandbox.state.subscriptions[customer][subs[0]]["status"] = "suspended"  # an operator, in the portal
     sent = len(patches(pc_sandbox))
-    reconciler(tables, pc_client, w).run(now=LATER)
+    reconciler(tables, pc_client, w).run(now=later())
     state = w.subscriptions.get(customer, subs[0])
     assert not state.suspended_by_us and len(patches(pc_sandbox)) == sent
     w.service.restore(customer, reason="fraud", actor="ops")
@@ -116,7 +120,7 @@ def test_reconcile_retries_a_failed_suspension_a_bounded_number_of_times_then_al
     alerts = RecordedAlerts()
     fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=503, times=-1)
     action = w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="fraud", actor="poll")
-    reports = [reconciler(tables, pc_client, w, alerts).run(now=LATER) for _ in range(MAX_ATTEMPTS)]
+    reports = [reconciler(tables, pc_client, w, alerts).run(now=later()) for _ in range(MAX_ATTEMPTS)]
     assert len(patches(pc_sandbox)) == MAX_ATTEMPTS  # the first try and the retries, then no more
     assert [r.abandoned for r in reports] == [0] * (MAX_ATTEMPTS - 2) + [1, 0]
     final = w.actions.get(customer, action.action_id)
@@ -134,7 +138,7 @@ def test_reconcile_resends_a_failed_suspension_only_where_the_gate_allows_an_aut
     fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=503, times=1)
     action = world(tables, pc_client).service.suspend(customer, asker=Asker.AUTOMATIC, reason="fraud", actor="poll")
     held = world(tables, pc_client, mode=mode, paused=paused)
-    report = reconciler(tables, pc_client, held).run(now=LATER)
+    report = reconciler(tables, pc_client, held).run(now=later())
     assert report.held == 1 and len(patches(pc_sandbox)) == 1
     assert held.actions.get(customer, action.action_id).attempts == 1  # a held retry is not an attempt
     assert pc_status(pc_sandbox, customer, subs[0]) == "active"
@@ -174,11 +178,11 @@ def test_a_customer_busy_elsewhere_is_left_for_the_next_reconcile_run(tables, pc
     leases = Leases(tables.table("runs"))
     w.service.locks = CustomerLocks(leases, wait=timedelta(0))
     busy = leases.acquire(f"customer:{customer}", duration=timedelta(minutes=1), holder="a scan elsewhere")
-    report = reconciler(tables, pc_client, w).run(now=LATER)
+    report = reconciler(tables, pc_client, w).run(now=later())
     assert len(report.errors) == 1 and "a scan elsewhere" in report.errors[0]
     assert w.actions.get(customer, action.action_id).status == "failed"  # still open, untouched
     leases.release(busy)
-    assert reconciler(tables, pc_client, w).run(now=LATER).completed == 1
+    assert reconciler(tables, pc_client, w).run(now=later()).completed == 1
 
 
 def test_a_restore_before_reconcile_settles_an_unanswered_patch_undoes_it_if_it_landed(tables, pc_sandbox,

@@ -12,7 +12,11 @@ from tests.fixtures.sandbox import fault, sandbox_calls
 from tests.support.suspension_world import pc_status, seeded_customer, world
 
 pytestmark = pytest.mark.integration
-LATER = datetime.now(UTC) + timedelta(minutes=5)
+
+
+def later() -> datetime:
+    """Past reconcile's settling time for what a test just did (taken when asked: the suite runs for minutes)."""
+    return datetime.now(UTC) + timedelta(minutes=5)
 
 
 def reconciler(tables, client, w):
@@ -24,10 +28,10 @@ def test_reconcile_finishes_a_failed_suspension_once_the_fault_clears(tables, pc
     w = world(tables, pc_client)
     fault(pc_sandbox, path="/subscriptions/", method="PATCH", status=503, times=-1)
     assert w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="fraud", actor="poll").status == "failed"
-    first = reconciler(tables, pc_client, w).run(now=LATER)
+    first = reconciler(tables, pc_client, w).run(now=later())
     assert first.still_failing == 1
     requests.delete(f"{pc_sandbox.url}/_sandbox/faults", timeout=10)
-    second = reconciler(tables, pc_client, w).run(now=LATER)
+    second = reconciler(tables, pc_client, w).run(now=later())
     assert second.completed == 1 and pc_status(pc_sandbox, customer, subs[0]) == "suspended"
     assert RunLog(tables.table("runs")).last("reconcile").status == "succeeded"
 
@@ -38,7 +42,7 @@ def test_reconcile_records_a_hand_made_reactivation_and_leaves_it(tables, pc_san
     w.service.suspend(customer, asker=Asker.AUTOMATIC, reason="non_payment", actor="scan")
     pc_sandbox.state.subscriptions[customer][subs[0]]["status"] = "active"  # reactivated in the portal
     patches_before = len(sandbox_calls(pc_sandbox, method="PATCH"))
-    report = reconciler(tables, pc_client, w).run(now=LATER)
+    report = reconciler(tables, pc_client, w).run(now=later())
     assert report.drift == [{"customer_id": customer, "subscription_id": subs[0],
                              "drift": "reactivated outside csp-guard"}]
     assert pc_status(pc_sandbox, customer, subs[0]) == "active"
