@@ -259,7 +259,7 @@ class AppContext:
                                budget=settings.fraud_poll_call_budget,
                                max_age=timedelta(hours=settings.fraud_usage_max_age_hours),
                                run_interval=run_interval(settings.fraud_poll_schedule, datetime.now(UTC)),
-                               calls=lambda: client.calls, clock=lambda: datetime.now(UTC))
+                               calls=lambda: client.calls, clock=lambda: self.clock())
 
     def partner_center_events(self) -> PartnerCenterEvents:
         return PartnerCenterEvents(self.partner_center, self.fraud_detection(), self.reconciler())
