@@ -22,7 +22,8 @@ SEVERITIES = ("Minimal", "Moderate", "Critical")
 @bp.queue_trigger(arg_name="msg", queue_name="%SERVICE_REQUESTS_QUEUE%", connection="AzureWebJobsStorage")
 def create_service_request(msg: func.QueueMessage) -> None:
     with invocation_context("create_service_request") as correlation_id:
-        case = get_context().service_requests_service().handle(msg.get_body(), correlation_id=correlation_id)
+        case = get_context().service_requests_service().handle(msg.get_body(), correlation_id=correlation_id,
+                                                               message_id=msg.id, delivery=msg.dequeue_count or 1)
         if case is not None:
             log.info("case %s: service request %s", case.case_id, case.service_request_id)
 

@@ -2,7 +2,7 @@
 // - a timer run failed (a failed invocation or an exception in a timer function),
 // - a scan stopped at the blast-radius cap (lib/services/delinquency_scan.py logs "blast-radius cap reached"),
 // - a service request landed in the poison queue (the Functions host logs the move naming the poison queue;
-//   lib/services/service_requests.py logs "service request message poisoned" when it poisons one itself),
+//   lib/services/queue_delivery.py logs "service request message poisoned" when it poisons one itself),
 // - customers the daily scan found due landed in the due-customers poison queue (the host logs the move;
 //   lib/services/queue_delivery.py logs "due-customers message poisoned"): the next scan sends them again,
 //   but someone should find out why they failed,

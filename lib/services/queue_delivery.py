@@ -20,8 +20,10 @@ T = TypeVar("T")
 
 
 def deliver(handle: Callable[[bytes], T], body: bytes, *, what: str, never_valid: type[Exception],
-            queue: MessageQueue, message_id: str | None, delivery: int, alert: Alert) -> T | None:
-    """`handle(body)`'s result; None when the message was poisoned as never valid (`never_valid` raised)."""
+            queue: MessageQueue, message_id: str | None, delivery: int, alert: Alert,
+            on_poison: Callable[[bytes, str], None] | None = None) -> T | None:
+    """`handle(body)`'s result; None when the message was poisoned as never valid (`never_valid` raised).
+    `on_poison(body, reason)` records the reason where operators look for it (a service request's case)."""
     try:
         return handle(body)
     except never_valid as exc:
@@ -29,6 +31,8 @@ def deliver(handle: Callable[[bytes], T], body: bytes, *, what: str, never_valid
         queue.send_poison(body, str(exc))
         alert("poison_message", f"a {what} message was poisoned: {exc}", {"queue": queue.name,
                                                                           "message_id": message_id})
+        if on_poison is not None:
+            on_poison(body, str(exc))
         return None
     except Exception as exc:
         if delivery >= MAX_DELIVERIES:  # the host moves it to the poison queue after this failure

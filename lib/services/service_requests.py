@@ -29,6 +29,7 @@ from lib.domain.event_fields import EventValidationError, customer_id_field
 from lib.partner_center.client import PartnerCenterClient
 from lib.partner_center.errors import NotFoundError, PartnerCenterError
 from lib.services.ops_alerts import LoggingOpsAlerts, OpsAlerts
+from lib.services.queue_delivery import deliver
 from lib.services.service_request_text import (
     RequestFacts,
     concerned_subscriptions,
@@ -152,16 +153,19 @@ class ServiceRequestService:
                                     severity=severity, source=f"operator:{actor}")
         return case, self.request(case, asker=Asker.OPERATOR, actor=actor)
 
-    def handle(self, body: bytes, *, correlation_id: str | None = None) -> Case | None:
-        """The queue function's work. Invalid messages are poisoned at once with their reason recorded; Partner
-        Center and storage failures raise, so the host retries and finally poisons the message."""
-        try:
-            message = parse_message(body)
-            with self._locks.hold(message.customer_id):
-                return self._create_once(message, correlation_id)
-        except InvalidMessage as exc:
-            self._poison(body, str(exc))
-            return None
+    def handle(self, body: bytes, *, correlation_id: str | None = None, message_id: str | None = None,
+               delivery: int = 1) -> Case | None:
+        """The queue function's work, under the queues' one delivery rule (lib/services/queue_delivery.py): an
+        invalid message is poisoned at once, with its reason recorded on the case; Partner Center and storage
+        failures raise, so the host retries and finally poisons the message."""
+        return deliver(lambda raw: self._create(raw, correlation_id), body, what="service request",
+                       never_valid=InvalidMessage, queue=self._queue, message_id=message_id, delivery=delivery,
+                       alert=self._alerts.raise_alert, on_poison=self._note_poisoned)
+
+    def _create(self, body: bytes, correlation_id: str | None) -> Case:
+        message = parse_message(body)
+        with self._locks.hold(message.customer_id):
+            return self._create_once(message, correlation_id)
 
     def _create_once(self, message: ServiceRequestMessage, correlation_id: str | None) -> Case:
         case = self._cases.get(message.customer_id, message.case_id)
@@ -271,11 +275,7 @@ class ServiceRequestService:
             self._topic_id = chosen.id  # cached for the life of the process
             return chosen.id
 
-    def _poison(self, body: bytes, reason: str) -> None:
-        log.error("service request message poisoned: %s", reason)
-        self._queue.send_poison(body, reason)
-        self._alerts.raise_alert("poison_message", f"a service-request message was poisoned: {reason}",
-                                 {"queue": self._queue.name, "reason": reason})
+    def _note_poisoned(self, body: bytes, reason: str) -> None:
         identifiers = _identifiers(body)
         if identifiers is None:
             return
