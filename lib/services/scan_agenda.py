@@ -163,12 +163,16 @@ class AgendaScan:
         self._runs.finish(JOB, report.run_id, status=report.status, counts=report.counts(), errors=report.errors)
         return report
 
+    def _agenda_trusted(self) -> bool:
+        """The agenda was built under this policy (its fingerprint is kept in `runs`). Without a sweep to fall back
+        on (a scan built over given rows), it is always trusted."""
+        return self._sweep is None or self._watermarks.get(*POLICY_MARK) == policy_fingerprint(self._policy)
+
     def _file_every_account_when_unfiled(self, as_of: datetime, report: DispatchReport) -> None:
         """The timer's first run with an agenda, or its first after a policy change: every account is filed under
         its date from today (today itself when a scan would act on it now), and nothing else is done, so the
         dispatch that follows sends whatever is due. The timer never acts itself, not even then."""
-        fingerprint = policy_fingerprint(self._policy)
-        if self._sweep is None or self._watermarks.get(*POLICY_MARK) == fingerprint:
+        if self._agenda_trusted():
             return
         log.warning("the agenda was built under another policy, or not at all: every account is filed again")
         batch: list[tuple[AccountRow, Iterable[str]]] = []
@@ -180,18 +184,18 @@ class AgendaScan:
                 batch = []
         if batch:
             self._filing.after_scan_many(batch, as_of)
-        self._watermarks.set(*POLICY_MARK, fingerprint)  # only once every account is filed: else the next run again
+        # Only once every account is filed: otherwise the next run files them again.
+        self._watermarks.set(*POLICY_MARK, policy_fingerprint(self._policy))
 
     def _sweep_when_unfiled(self, as_of: datetime, correlation_id: str | None) -> ScanReport | None:
         """The first run with an agenda (accounts from before it were never filed), or the first after a policy
         change (their dates were computed under the old one): the whole index is scanned and re-filed."""
-        fingerprint = policy_fingerprint(self._policy)
-        if self._sweep is None or self._watermarks.get(*POLICY_MARK) == fingerprint:
+        if self._sweep is None or self._agenda_trusted():
             return None
         log.warning("the agenda was built under another policy, or not at all: this scan reads every account")
         swept = self._sweep(as_of, correlation_id)
         if swept is not None and not swept.errors:
-            self._watermarks.set(*POLICY_MARK, fingerprint)
+            self._watermarks.set(*POLICY_MARK, policy_fingerprint(self._policy))
             self._watermarks.set(*WATERMARK, day_key(as_of.astimezone(self._policy.zone).date()))
         return swept
 
