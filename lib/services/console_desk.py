@@ -16,6 +16,7 @@ from lib.domain.policy import CollectionsPolicy, Hold
 from lib.services.assign_unmatched import UnmatchedAssignment
 from lib.services.customer_view import CustomerNotFound
 from lib.services.ingest_event import IngestResult
+from lib.services.proposals import MAX_NOTE
 from lib.services.refusals import Refusal
 from lib.services.suspension import SuspensionService
 from lib.store import unmatched as unmatched_store
@@ -26,7 +27,6 @@ from lib.store.ledger import LedgerBook
 from lib.store.unmatched import UnmatchedEvents
 
 OUTCOMES = ("cleared", "confirmed")
-MAX_NOTE = 2000
 
 
 class DeskError(Refusal):

@@ -33,7 +33,7 @@ from lib.store.proposals import APPROVED, LAPSED, OPEN, REJECTED, STATUSES, Prop
 LIST_STATUSES = (*STATUSES, "all")
 SUBSCRIPTION_STATUS, USAGE_BUDGET, SERVICE_REQUEST = "subscription_status", "usage_budget", "service_request"
 CLEARED_CASE = ("resolved", "test")  # a case closed without fraud: nothing left to act on
-MAX_NOTE = 2000
+MAX_NOTE = 2000  # an operator's note in the audit trail (proposals, cases, holds, assignments)
 
 
 class ProposalError(Refusal):
